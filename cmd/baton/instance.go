@@ -1,0 +1,99 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/batonhq/baton/pkg/baton"
+)
+
+func newInstanceCommand(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "instance",
+		Aliases: []string{"instances"},
+		Short:   "Inspect process instances",
+	}
+	var output string
+	show := &cobra.Command{
+		Use:   "show INSTANCE_ID",
+		Short: "Show an instance: status, version, variables, tokens, jobs, incidents and history",
+		Long: `Show prints one instance. With -o json it prints id, processKey, definitionVersion, status
+(running, completed or incident), version, variables, tokens (with activityId), jobs,
+incidents and history (activity start and end events in commit order).`,
+		Example: `  baton instance show 3f2c9a0e5b7d4c1e8f6a2b3c4d5e6f70 -o json`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(output, "table", "json"); err != nil {
+				return err
+			}
+			c, _, err := g.connect(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			v, err := c.Instance(cmd.Context(), args[0])
+			if baton.IsNotFound(err) {
+				return fmt.Errorf("no instance %q", args[0])
+			}
+			if err != nil {
+				return err
+			}
+			if output == "json" {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(v)
+			}
+			printInstance(cmd, v)
+			return nil
+		},
+	}
+	outputFlag(show, &output, "table", "json")
+	cmd.AddCommand(show)
+	return cmd
+}
+
+func printInstance(cmd *cobra.Command, v *baton.InstanceView) {
+	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+	defer w.Flush()
+	fmt.Fprintf(w, "ID\t%s\nPROCESS\t%s version %d\nSTATUS\t%s\nVERSION\t%d\n", v.ID, v.ProcessKey, v.DefinitionVersion, v.Status, v.Version)
+	if v.BusinessKey != "" {
+		fmt.Fprintf(w, "BUSINESS KEY\t%s\n", v.BusinessKey)
+	}
+	fmt.Fprintf(w, "STARTED\t%s\n", v.Started.Format(time.RFC3339Nano))
+	if v.Ended != nil {
+		fmt.Fprintf(w, "ENDED\t%s\n", v.Ended.Format(time.RFC3339Nano))
+	}
+	names := make([]string, 0, len(v.Variables))
+	for k := range v.Variables {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	fmt.Fprintln(w, "\nVARIABLES")
+	for _, k := range names {
+		b, _ := json.Marshal(v.Variables[k])
+		fmt.Fprintf(w, "  %s\t%s\n", k, b)
+	}
+	fmt.Fprintln(w, "\nTOKENS")
+	for _, t := range v.Tokens {
+		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", t.ID, t.ActivityID, t.State, t.JobID)
+	}
+	fmt.Fprintln(w, "\nJOBS")
+	for _, j := range v.Jobs {
+		fmt.Fprintf(w, "  %s\t%s\t%s %s\tattempts %d\tleased %v\tincident %v\n", j.ID, j.TaskType, j.Kind, j.ActivityID, j.Attempts, j.Leased, j.Incident)
+	}
+	if len(v.Incidents) > 0 {
+		fmt.Fprintln(w, "\nINCIDENTS")
+		for _, i := range v.Incidents {
+			fmt.Fprintf(w, "  %s\t%s\tattempts %d\t%s\n", i.ActivityID, i.JobID, i.Attempts, i.Error)
+		}
+	}
+	fmt.Fprintln(w, "\nHISTORY")
+	for _, e := range v.History {
+		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", time.UnixMilli(e.Time).UTC().Format("15:04:05.000"), e.Type, e.Activity, e.Token)
+	}
+}

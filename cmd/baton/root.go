@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/batonhq/baton/pkg/baton"
+)
+
+// globals are the connection and logging flags every command shares.
+type globals struct {
+	natsURL  string
+	redisURL string
+	prefix   string
+	logLevel string
+	logJSON  bool
+}
+
+func newRootCommand() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "baton",
+		Short: "Baton runs BPMN processes with asynchronous continuations on NATS JetStream and Redis",
+		Long: `Baton runs BPMN 2.0 processes with asynchronous continuations. Jobs travel on NATS
+JetStream, one subject per task type; process state and its optimistic version live in Redis.
+
+Quick start:   baton dev                      (embedded NATS and Redis, runs the order example)
+Production:    baton server, and worker pods built with the Go SDK (or baton worker)
+
+Connection flags fall back to BATON_NATS_URL, BATON_REDIS_URL and BATON_PREFIX.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.natsURL, "nats", "", "NATS URL or comma-separated seed list (env BATON_NATS_URL; default nats://127.0.0.1:4222)")
+	pf.StringVar(&g.redisURL, "redis", "", "Redis URL, redis:// or rediss:// (env BATON_REDIS_URL; default redis://127.0.0.1:6379)")
+	pf.StringVar(&g.prefix, "prefix", "", "Redis key prefix (env BATON_PREFIX; default baton:)")
+	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	pf.BoolVar(&g.logJSON, "log-json", false, "log JSON lines instead of console text")
+	root.AddCommand(newDevCommand(g), newServerCommand(g), newWorkerCommand(g), newDeployCommand(g),
+		newStartCommand(g), newInstanceCommand(g))
+	return root
+}
+
+// logger builds the zap logger the flags ask for; logs go to stderr.
+func (g *globals) logger() (*zap.Logger, error) {
+	lvl, err := zapcore.ParseLevel(g.logLevel)
+	if err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	var cfg zap.Config
+	if g.logJSON {
+		cfg = zap.NewProductionConfig()
+	} else {
+		cfg = zap.NewDevelopmentConfig()
+		cfg.DisableStacktrace = true
+		cfg.EncoderConfig.EncodeTime = zapcore.TimeEncoderOfLayout(time.TimeOnly)
+	}
+	cfg.Level = zap.NewAtomicLevelAt(lvl)
+	cfg.OutputPaths = []string{"stderr"}
+	return cfg.Build()
+}
+
+// config is the SDK configuration from the flags and environment.
+func (g *globals) config(log *zap.Logger) baton.Config {
+	return baton.ConfigFromEnv(baton.Config{NATSURL: g.natsURL, RedisURL: g.redisURL, Prefix: g.prefix, Logger: log})
+}
+
+// connect dials NATS and Redis for a command.
+func (g *globals) connect(ctx context.Context) (*baton.Client, *zap.Logger, error) {
+	log, err := g.logger()
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := baton.Connect(ctx, g.config(log))
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, log, nil
+}
+
+// outputFlag adds -o/--output with the given formats; the first is the default.
+func outputFlag(cmd *cobra.Command, target *string, formats ...string) {
+	cmd.Flags().StringVarP(target, "output", "o", formats[0], "output format: "+strings.Join(formats, " or "))
+}
+
+func checkOutput(value string, formats ...string) error {
+	for _, f := range formats {
+		if value == f {
+			return nil
+		}
+	}
+	return fmt.Errorf("--output %q: use %s", value, strings.Join(formats, " or "))
+}
+
+func stdout() *os.File { return os.Stdout }

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/batonhq/baton/examples/order"
+	"github.com/batonhq/baton/pkg/baton"
+)
+
+// runtimeFlags are the flags of the long-running commands (server, worker).
+type runtimeFlags struct {
+	concurrency  int
+	lease        time.Duration
+	ackWait      time.Duration
+	grace        time.Duration
+	overdueAfter time.Duration
+	maxAttempts  int
+	replicas     int
+}
+
+func (r *runtimeFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.IntVar(&r.concurrency, "concurrency", 16, "jobs of one task type this process runs at once")
+	f.DurationVar(&r.lease, "lease", 30*time.Second, "job lease; renewed every third of it while a delegate runs")
+	f.DurationVar(&r.ackWait, "ack-wait", 30*time.Second, "JetStream ack wait of the consumers (keep it >= --lease)")
+	f.DurationVar(&r.grace, "shutdown-grace", 30*time.Second, "on SIGTERM, how long in-flight jobs may finish before they are released")
+	f.DurationVar(&r.overdueAfter, "overdue-after", time.Minute, "how long a committed job may wait unconsumed before the reconciler republishes it")
+	f.IntVar(&r.maxAttempts, "max-attempts", 3, "attempts of a failing job before it raises an incident")
+	f.IntVar(&r.replicas, "replicas", 1, "stream replicas (3 on a 3-node NATS cluster)")
+}
+
+func (r *runtimeFlags) apply(cfg *baton.Config) {
+	cfg.Engine.LeaseDuration = r.lease
+	cfg.Engine.OverdueAfter = r.overdueAfter
+	cfg.Engine.MaxAttempts = r.maxAttempts
+	cfg.Queue.AckWait = r.ackWait
+	cfg.Queue.Replicas = r.replicas
+}
+
+func newServerCommand(g *globals) *cobra.Command {
+	var rf runtimeFlags
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run the Baton server: start messages, engine jobs and the reconciler",
+		Long: `Server consumes start messages (baton.start.>), runs the engine's own jobs (task type
+_engine: async-after continuations, async start events, gateways) and the reconciler that
+republishes committed jobs that were never consumed. Run any number of replicas; they share
+the durable consumers. Service tasks run in worker processes that register their task types.
+
+It stops on SIGTERM or SIGINT: no new jobs are fetched, in-flight jobs get --shutdown-grace to
+finish and are released after it, and it exits 0.`,
+		Example: `  baton server --nats nats://nats:4222 --redis redis://redis:6379`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runWorker(cmd, g, &rf, baton.WorkerConfig{ServeEngineType: true, StartMessages: true, Reconciler: true}, nil)
+		},
+	}
+	rf.register(cmd)
+	return cmd
+}
+
+func newWorkerCommand(g *globals) *cobra.Command {
+	var (
+		rf         runtimeFlags
+		types      []string
+		engineType bool
+		examples   []string
+	)
+	cmd := &cobra.Command{
+		Use:   "worker",
+		Short: "Run a generic worker for the engine type and the built-in example delegates",
+		Long: `Worker serves task types from their durable consumers (w-<taskType>). Delegates are Go code,
+so production workers are programs built with the SDK (package pkg/baton, see
+examples/order/worker). This generic worker serves the engine type (--engine-type, on by
+default) and, with --examples, the delegates of the built-in examples.`,
+		Example: `  baton worker --examples order
+  baton worker --examples order --types order.charge --concurrency 64`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			wc := baton.WorkerConfig{TaskTypes: types, ServeEngineType: engineType}
+			return runWorker(cmd, g, &rf, wc, func(c *baton.Client) error {
+				for _, e := range examples {
+					switch e {
+					case "order":
+						order.Register(c)
+					default:
+						return fmt.Errorf("--examples %q: the built-in examples are: order", e)
+					}
+				}
+				return nil
+			})
+		},
+	}
+	rf.register(cmd)
+	cmd.Flags().StringSliceVar(&types, "types", nil, "task types to serve (default: every registered one)")
+	cmd.Flags().BoolVar(&engineType, "engine-type", true, "also serve the engine type _engine")
+	cmd.Flags().StringSliceVar(&examples, "examples", nil, "register the delegates of built-in examples: order")
+	return cmd
+}
+
+func runWorker(cmd *cobra.Command, g *globals, rf *runtimeFlags, wc baton.WorkerConfig, register func(*baton.Client) error) error {
+	log, err := g.logger()
+	if err != nil {
+		return err
+	}
+	defer log.Sync() //nolint:errcheck
+	cfg := g.config(log)
+	rf.apply(&cfg)
+	c, err := baton.Connect(cmd.Context(), cfg)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if register != nil {
+		if err := register(c); err != nil {
+			return err
+		}
+	}
+	wc.Concurrency = rf.concurrency
+	wc.ShutdownGrace = rf.grace
+	log.Info("connected", zap.String("nats", baton.RedactURL(cfg.NATSURL)), zap.String("prefix", cfg.Prefix))
+	return c.RunWorker(cmd.Context(), wc)
+}

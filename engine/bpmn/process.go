@@ -1,0 +1,202 @@
+package bpmn
+
+import (
+	"strings"
+
+	"github.com/batonhq/baton/engine/model"
+)
+
+// processReader builds the Definition of one <process>.
+type processReader struct {
+	p   *problems
+	def *model.Definition
+	// elements maps node ids to the BPMN element they were read from, for messages.
+	elements map[string]string
+	// placeholders holds the ids of unsupported elements that stand in the graph as plain tasks
+	// so that Link does not also report the flows touching them. They never reach a caller.
+	placeholders map[string]bool
+	flows        []*model.Flow // in document order
+}
+
+// readProcess reads the flow nodes and sequence flows of the executable process el.
+func readProcess(el *element, p *problems) *model.Definition {
+	r := &processReader{
+		p: p,
+		def: &model.Definition{
+			Key:   el.attr("id"),
+			Name:  el.attr("name"),
+			Nodes: map[string]*model.Node{},
+			Flows: map[string]*model.Flow{},
+		},
+		elements:     map[string]string{},
+		placeholders: map[string]bool{},
+	}
+	for _, c := range el.children {
+		if c.name.Space != nsBPMN {
+			continue // foreign elements outside extensionElements carry nothing Baton runs
+		}
+		local := c.name.Local
+		switch {
+		case nodeKinds[local] != "":
+			r.node(c)
+		case local == "sequenceFlow":
+			r.flow(c)
+		case ignoredInProcess[local]:
+		default:
+			r.unsupported(c)
+		}
+	}
+	r.wire()
+	r.checkConditions()
+	if len(r.def.Nodes) == 0 {
+		p.add(el.line, r.def.Key, "the process has no flow nodes; model at least a start event and an end event")
+	}
+	return r.def
+}
+
+// node reads one supported flow node.
+func (r *processReader) node(el *element) {
+	local := el.name.Local
+	id := el.attr("id")
+	if id == "" {
+		r.p.add(el.line, "", "<%s> has no id; give every flow element a unique id", local)
+		return
+	}
+	m := readMarkers(el, id, r.p)
+	n := &model.Node{
+		ID:           id,
+		Name:         el.attr("name"),
+		Kind:         nodeKinds[local],
+		AsyncBefore:  m.asyncBefore,
+		AsyncAfter:   m.asyncAfter,
+		NotExclusive: m.notExclusive,
+		Line:         el.line,
+	}
+	switch {
+	case n.Kind == model.Task || n.Kind == model.ServiceTask:
+		if m.taskType != "" {
+			n.Kind = model.ServiceTask
+			n.TaskType = m.taskType
+		} else if m.rejected {
+			n.TaskType = "unsupported" // already reported; keeps Link from reporting it again
+		}
+	case m.taskType != "":
+		r.p.add(el.line, id, "%s=%q gives a <%s> a task type, which only tasks have; remove it", m.typeFrom, m.taskType, local)
+	}
+	if def := el.attr("default"); def != "" {
+		if n.Kind == model.ExclusiveGateway {
+			n.Default = def
+		} else {
+			r.p.add(el.line, id, "a default flow on a <%s> is not supported; route its outgoing flows through an exclusiveGateway", local)
+		}
+	}
+	for _, c := range el.children {
+		if c.name.Space != nsBPMN {
+			continue
+		}
+		switch {
+		case isEventDefinition(c.name.Local):
+			r.p.add(c.line, id, "%s", eventDefinitionMessage(c.name.Local, local))
+		case c.name.Local == "multiInstanceLoopCharacteristics" || c.name.Local == "standardLoopCharacteristics":
+			r.p.add(c.line, id, "%s", unsupportedMessage(c.name.Local))
+		}
+	}
+	r.addNode(n, local)
+}
+
+// unsupported reports an element Baton does not run and puts a placeholder in its place.
+func (r *processReader) unsupported(el *element) {
+	id := el.attr("id")
+	r.p.add(el.line, id, "%s", unsupportedMessage(el.name.Local))
+	if id != "" && r.addNode(&model.Node{ID: id, Kind: model.Task, Line: el.line}, el.name.Local) {
+		r.placeholders[id] = true
+	}
+}
+
+// addNode adds n unless its id is taken (checkIDs reported that); it reports whether it did.
+func (r *processReader) addNode(n *model.Node, local string) bool {
+	if r.def.Nodes[n.ID] != nil || r.def.Flows[n.ID] != nil {
+		return false
+	}
+	r.def.Nodes[n.ID] = n
+	r.elements[n.ID] = local
+	return true
+}
+
+// flow reads one sequence flow and its condition.
+func (r *processReader) flow(el *element) {
+	id := el.attr("id")
+	if id == "" {
+		r.p.add(el.line, "", "<sequenceFlow> has no id; give every flow element a unique id")
+		return
+	}
+	f := &model.Flow{ID: id, Source: el.attr("sourceRef"), Target: el.attr("targetRef"), Line: el.line}
+	for _, c := range el.children {
+		if c.is(nsBPMN, "conditionExpression") {
+			f.Condition = r.condition(c, id)
+		}
+	}
+	if r.def.Nodes[id] != nil || r.def.Flows[id] != nil {
+		return
+	}
+	r.def.Flows[id] = f
+	r.flows = append(r.flows, f)
+}
+
+// wire fills the nodes' Incoming and Outgoing from the flows, in document order. The
+// <incoming>/<outgoing> children of flow nodes are redundant and not read.
+func (r *processReader) wire() {
+	for _, f := range r.flows {
+		if n := r.def.Nodes[f.Source]; n != nil {
+			n.Outgoing = append(n.Outgoing, f.ID)
+		}
+		if n := r.def.Nodes[f.Target]; n != nil {
+			n.Incoming = append(n.Incoming, f.ID)
+		}
+	}
+}
+
+// checkConditions reports conditions on flows that do not leave an exclusive gateway: BPMN gives
+// them inclusive semantics on activities and ignores them on parallel gateways.
+func (r *processReader) checkConditions() {
+	for _, f := range r.flows {
+		n := r.def.Nodes[f.Source]
+		if f.Condition == "" || n == nil || r.placeholders[n.ID] || n.Kind == model.ExclusiveGateway {
+			continue
+		}
+		if n.Kind == model.ParallelGateway {
+			r.p.add(f.Line, f.ID, "a condition on a flow out of a <parallelGateway> has no effect in BPMN; remove it, or branch with an exclusiveGateway")
+			continue
+		}
+		r.p.add(f.Line, f.ID, "a condition on a flow out of a <%s> is not supported; put an exclusiveGateway after %q and move the condition to its outgoing flow",
+			r.elements[n.ID], n.ID)
+	}
+}
+
+// condition returns the expr-lang text of a <conditionExpression>, or "" after reporting a
+// condition Baton cannot evaluate.
+func (r *processReader) condition(el *element, flowID string) string {
+	text := el.content()
+	if res, ok := el.lookup(nsCamunda, "resource"); ok {
+		r.p.add(el.line, flowID, "a condition read from the resource %q is not supported; write the condition as an expression such as ${amount > 100}", res)
+		return ""
+	}
+	lang := el.attr("language")
+	switch strings.ToLower(strings.TrimSpace(lang)) {
+	case "", "juel", "feel", "http://www.omg.org/spec/feel/20140401":
+		return model.NormalizeExpression(text)
+	case "http://www.java.com/java", "java", "http://www.mvel.org/2.0", "mvel":
+		// jBPM writes conditions as a single Java/MVEL statement: "return amount > 100;".
+		s := strings.TrimSpace(strings.TrimSuffix(text, ";"))
+		if rest, ok := strings.CutPrefix(s, "return"); ok && (rest == "" || rest[0] == ' ' || rest[0] == '(' || rest[0] == '\t' || rest[0] == '\n') {
+			s = strings.TrimSpace(rest)
+		}
+		if strings.Contains(s, ";") {
+			r.p.add(el.line, flowID, "the %s condition %q is a script of several statements; write it as a single expression such as return amount > 100;", lang, text)
+			return ""
+		}
+		return s
+	}
+	r.p.add(el.line, flowID, "condition language %q is not supported; drop the language attribute and write the condition as an expression such as ${amount > 100}", lang)
+	return ""
+}

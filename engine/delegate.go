@@ -1,0 +1,85 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"maps"
+)
+
+// Delegate is the code behind a service task's task type. Execute may run more than once for
+// the same activity (at-least-once): use Task.JobID and Task.FenceToken as idempotency keys for
+// side effects. Returning an error fails the attempt; the job is retried and, when retries are
+// exhausted, raises an incident. A delegate's result is applied exactly once.
+type Delegate interface {
+	Execute(ctx context.Context, t *Task) error
+}
+
+// DelegateFunc adapts a function to Delegate.
+type DelegateFunc func(ctx context.Context, t *Task) error
+
+// Execute calls f.
+func (f DelegateFunc) Execute(ctx context.Context, t *Task) error { return f(ctx, t) }
+
+// Task is what a delegate sees of the activity it runs: identity, idempotency keys and
+// variables. It is valid only during Execute.
+type Task struct {
+	// JobID is the id of the job whose step runs the delegate; for a synchronous start, which has
+	// no job, it is "start:<instanceId>".
+	JobID string
+	// FenceToken is the claim's fencing token (0 for a synchronous start). It grows with every
+	// claim of the job, so a downstream system can reject writes from a superseded attempt.
+	FenceToken int64
+	// Attempt counts attempts of this job from 1.
+	Attempt     int
+	InstanceID  string
+	ProcessKey  string
+	BusinessKey string
+	ActivityID  string
+	TaskType    string
+
+	vars map[string]any
+	set  map[string]any
+}
+
+// Var returns a process variable, or nil when it is not set.
+func (t *Task) Var(name string) any {
+	if v, ok := t.set[name]; ok {
+		return v
+	}
+	return t.vars[name]
+}
+
+// Vars returns a copy of all process variables, including those set by this delegate so far.
+func (t *Task) Vars() map[string]any {
+	out := maps.Clone(t.vars)
+	if out == nil {
+		out = map[string]any{}
+	}
+	maps.Copy(out, t.set)
+	return out
+}
+
+// SetVar sets a process variable. It takes effect when the step commits.
+func (t *Task) SetVar(name string, value any) {
+	if t.set == nil {
+		t.set = map[string]any{}
+	}
+	t.set[name] = value
+}
+
+// DelegateError is a failure inside a step: a delegate's error, a panic, or an expression that
+// could not be evaluated. Activity names where it happened.
+type DelegateError struct {
+	Activity string
+	TaskType string
+	Err      error
+}
+
+func (e *DelegateError) Error() string {
+	if e.TaskType != "" {
+		return fmt.Sprintf("activity %q (task type %q): %v", e.Activity, e.TaskType, e.Err)
+	}
+	return fmt.Sprintf("activity %q: %v", e.Activity, e.Err)
+}
+
+func (e *DelegateError) Unwrap() error { return e.Err }

@@ -1,0 +1,216 @@
+// Package engine owns process execution: it advances an instance's tokens through the atomic
+// operations of its process model, commits each step to Redis through the commit protocol
+// (claim, commit with fencing and an optimistic version, re-apply on conflict), publishes the
+// jobs a step creates, and reconciles the outbox with JetStream. Model parsing lives in
+// engine/bpmn, the graph in engine/model, Redis in engine/store, the job envelope in engine/job.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/batonhq/baton/engine/job"
+	"github.com/batonhq/baton/engine/model"
+	"github.com/batonhq/baton/engine/store"
+	"github.com/batonhq/baton/queue"
+)
+
+// Config configures an Engine. The zero value is usable: every field has a default.
+type Config struct {
+	// Owner names this process in leases. Default "<hostname>-<pid>".
+	Owner string
+	// LeaseDuration is how long a claim holds a job before another worker may take it over;
+	// running delegates renew it. Default 30s.
+	LeaseDuration time.Duration
+	// MaxAttempts is how many times a failing job runs before it raises an incident. Default 3,
+	// as Camunda's job retries.
+	MaxAttempts int
+	// RetryDelay is the wait before the second attempt; it doubles for each further attempt.
+	// Default 1s.
+	RetryDelay time.Duration
+	// OverdueAfter is how long a committed job may wait unconsumed before the reconciler
+	// republishes it. Default 1m; keep it above the longest expected backlog wait.
+	OverdueAfter time.Duration
+	// MaxStepsPerSegment stops a step that loops without reaching a boundary. Default 10000.
+	MaxStepsPerSegment int
+	// MaxConflictRetries bounds how often a step is re-applied after version conflicts.
+	// Default 50.
+	MaxConflictRetries int
+	// Observer, when set, is told about every committed job (for metrics and benchmarks).
+	Observer Observer
+	// CrashAfterCommit is for fault-injection tests only. When it returns true for a committed
+	// step, the engine skips publishing that step's jobs, as if the process had died between
+	// commit and publish. Default nil.
+	CrashAfterCommit func(instance string, jobs []*job.Job) bool
+}
+
+func (c *Config) defaults() {
+	if c.Owner == "" {
+		host, _ := os.Hostname()
+		c.Owner = fmt.Sprintf("%s-%d", host, os.Getpid())
+	}
+	if c.LeaseDuration <= 0 {
+		c.LeaseDuration = 30 * time.Second
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 3
+	}
+	if c.RetryDelay <= 0 {
+		c.RetryDelay = time.Second
+	}
+	if c.OverdueAfter <= 0 {
+		c.OverdueAfter = time.Minute
+	}
+	if c.MaxStepsPerSegment <= 0 {
+		c.MaxStepsPerSegment = 10000
+	}
+	if c.MaxConflictRetries <= 0 {
+		c.MaxConflictRetries = 50
+	}
+}
+
+// Observer is told about committed steps. Implementations must be fast and safe for concurrent
+// use.
+type Observer interface {
+	// JobCommitted is called after the step that consumed j committed; latency runs from the
+	// commit that created j to this one.
+	JobCommitted(j *job.Job, latency time.Duration)
+}
+
+// Stats are counters of what the engine did since it was created.
+type Stats struct {
+	Commits            atomic.Int64
+	Conflicts          atomic.Int64
+	Fenced             atomic.Int64
+	Stale              atomic.Int64
+	Retries            atomic.Int64
+	Incidents          atomic.Int64
+	ImplicitBoundaries atomic.Int64
+	Republished        atomic.Int64
+	PublishFailures    atomic.Int64
+	DelegateCalls      atomic.Int64
+}
+
+// Engine executes process instances. Create it with New, register delegates, then use it from
+// any number of goroutines.
+type Engine struct {
+	cfg   Config
+	store *store.Store
+	queue *queue.Queue
+	log   *zap.Logger
+	stats Stats
+
+	mu        sync.RWMutex
+	delegates map[string]Delegate
+	defs      sync.Map // "key:version" -> *model.Definition
+}
+
+// New returns an Engine that keeps state in st and publishes jobs on q.
+func New(cfg Config, st *store.Store, q *queue.Queue, log *zap.Logger) *Engine {
+	cfg.defaults()
+	return &Engine{cfg: cfg, store: st, queue: q, log: log, delegates: map[string]Delegate{}}
+}
+
+// Config returns the configuration in effect, defaults applied.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Store is the engine's state store.
+func (e *Engine) Store() *store.Store { return e.store }
+
+// Queue is the engine's queue.
+func (e *Engine) Queue() *queue.Queue { return e.queue }
+
+// Stats returns the engine's counters.
+func (e *Engine) Stats() *Stats { return &e.stats }
+
+// Register makes d the delegate of taskType in this process. A step that reaches a service task
+// of a type without a local delegate stops there and publishes a job for that type.
+func (e *Engine) Register(taskType string, d Delegate) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.delegates[taskType] = d
+}
+
+// TaskTypes lists the task types with a local delegate.
+func (e *Engine) TaskTypes() []string {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	out := make([]string, 0, len(e.delegates))
+	for t := range e.delegates {
+		out = append(out, t)
+	}
+	return out
+}
+
+func (e *Engine) delegate(taskType string) (Delegate, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	d, ok := e.delegates[taskType]
+	return d, ok
+}
+
+func (e *Engine) hasDelegate(taskType string) bool {
+	_, ok := e.delegate(taskType)
+	return ok
+}
+
+// Deploy stores definitions as new versions (a no-op for content already deployed).
+func (e *Engine) Deploy(ctx context.Context, defs []*model.Definition) ([]store.Deployed, error) {
+	return e.store.Deploy(ctx, defs)
+}
+
+// Definition returns a deployed definition, cached after the first load: deployed versions
+// never change.
+func (e *Engine) Definition(ctx context.Context, key string, version int) (*model.Definition, error) {
+	id := fmt.Sprintf("%s:%d", key, version)
+	if d, ok := e.defs.Load(id); ok {
+		return d.(*model.Definition), nil
+	}
+	d, err := e.store.Definition(ctx, key, version)
+	if err != nil {
+		return nil, err
+	}
+	e.defs.Store(id, d)
+	return d, nil
+}
+
+// publish publishes a committed step's jobs. A failure is logged, not returned: the jobs are
+// in the outbox and the reconciler republishes them.
+func (e *Engine) publish(ctx context.Context, jobs []*job.Job, envs [][]byte) {
+	if len(jobs) == 0 {
+		return
+	}
+	if e.cfg.CrashAfterCommit != nil && e.cfg.CrashAfterCommit(jobs[0].Instance, jobs) {
+		return
+	}
+	msgs := make([]queue.Message, len(jobs))
+	for i, j := range jobs {
+		msgs[i] = queue.Message{Subject: queue.JobSubject(j.Type), MsgID: j.ID, Data: envs[i]}
+	}
+	if err := e.queue.Publish(ctx, msgs...); err != nil {
+		e.stats.PublishFailures.Add(1)
+		e.log.Warn("publish after commit failed; the reconciler will republish", zap.Error(err))
+	}
+}
+
+// outboxEntries encodes a step's jobs for the commit.
+func (e *Engine) outboxEntries(jobs []*job.Job) ([]store.NewJob, [][]byte, error) {
+	out := make([]store.NewJob, len(jobs))
+	envs := make([][]byte, len(jobs))
+	check := time.Now().Add(e.cfg.OverdueAfter)
+	for i, j := range jobs {
+		b, err := job.Encode(j)
+		if err != nil {
+			return nil, nil, err
+		}
+		out[i] = store.NewJob{ID: j.ID, Envelope: b, CheckAt: check}
+		envs[i] = b
+	}
+	return out, envs, nil
+}

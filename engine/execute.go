@@ -1,0 +1,239 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/batonhq/baton/engine/job"
+	"github.com/batonhq/baton/engine/store"
+)
+
+// Lease is a claimed job: the worker holds it until it executes, releases or loses it.
+type Lease struct {
+	Job     *job.Job
+	Fence   int64
+	Expires time.Time
+	// Attempt counts attempts of this job, from 1.
+	Attempt int
+
+	version int64
+	state   []byte
+}
+
+// Claim leases j for this engine's owner. It returns store.ErrStale (the job is done: ack its
+// message), store.ErrIncident (it waits for an operator: ack), or a *store.LeasedError (another
+// claim holds it or another exclusive job of the instance runs: redeliver later).
+func (e *Engine) Claim(ctx context.Context, j *job.Job) (*Lease, error) {
+	c, err := e.store.Claim(ctx, j.Instance, j.ID, e.cfg.Owner, j.Exclusive, e.cfg.LeaseDuration)
+	if err != nil {
+		return nil, err
+	}
+	return &Lease{Job: j, Fence: c.Fence, Expires: c.Expires, Attempt: c.Attempts + 1, version: c.Version, state: c.State}, nil
+}
+
+// Renew extends l by the lease duration. It returns store.ErrFenced or store.ErrStale when the
+// lease is no longer ours; the running step's result will then be discarded at commit.
+func (e *Engine) Renew(ctx context.Context, l *Lease) error {
+	exp, err := e.store.Renew(ctx, l.Job.Instance, l.Job.ID, l.Fence, e.cfg.LeaseDuration)
+	if err != nil {
+		return err
+	}
+	l.Expires = exp
+	return nil
+}
+
+// Release gives l back without counting an attempt, so another worker can take it at once.
+func (e *Engine) Release(ctx context.Context, l *Lease) error {
+	return e.store.Release(ctx, l.Job.Instance, l.Job.ID, l.Fence)
+}
+
+// Outcome is how executing a leased job ended.
+type Outcome int
+
+const (
+	// Committed: the step committed (or had already); ack the message.
+	Committed Outcome = iota + 1
+	// Retry: the attempt failed and the job runs again after Result.RetryAfter.
+	Retry
+	// Incident: retries are exhausted; the job waits for an operator. Ack the message.
+	Incident
+	// Fenced: another claim took the job over; this result was discarded. Do not ack on this
+	// belief: redeliver and let Redis decide.
+	Fenced
+	// Stale: the job was consumed by another commit; ack.
+	Stale
+	// Released: the context ended (shutdown) and the lease was given back; redeliver now.
+	Released
+)
+
+func (o Outcome) String() string {
+	return [...]string{"unknown", "committed", "retry", "incident", "fenced", "stale", "released"}[o]
+}
+
+// Result is what Execute did.
+type Result struct {
+	Outcome Outcome
+	// RetryAfter is set with Retry.
+	RetryAfter time.Duration
+	// Err is the step's failure with Retry and Incident.
+	Err error
+	// Version is the instance version after a commit.
+	Version int64
+}
+
+// Execute runs the step that l's job continues, commits it, and publishes the jobs it created.
+// On a version conflict it reloads the instance and re-applies the step: delegates that already
+// ran are not called again; their recorded results are applied to the fresh state.
+func (e *Engine) Execute(ctx context.Context, l *Lease) (Result, error) {
+	j := l.Job
+	recorded := map[string]callResult{}
+	version, blob := l.version, l.state
+	for attempt := 0; ; attempt++ {
+		st, err := DecodeState(blob)
+		if err != nil {
+			return e.fail(ctx, l, err)
+		}
+		def, err := e.Definition(ctx, st.ProcessKey, st.DefinitionVersion)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return e.fail(ctx, l, err)
+			}
+			return Result{}, err
+		}
+		now := time.Now()
+		r := &runner{ctx: ctx, eng: e, def: def, st: st, now: now.UnixMilli(), jobID: j.ID, fence: l.Fence,
+			tries: l.Attempt, recorded: recorded, seen: map[string]int{}}
+		if err := r.resume(j); err != nil {
+			e.stats.DelegateCalls.Add(int64(r.calls))
+			if ctx.Err() != nil {
+				return e.release(l)
+			}
+			return e.fail(ctx, l, err)
+		}
+		e.stats.DelegateCalls.Add(int64(r.calls))
+		status := r.status()
+		if status == StatusCompleted {
+			st.Ended = now.UnixMilli()
+		}
+		r.assignJobIDs(version + 1)
+		entries, envs, err := e.outboxEntries(r.jobs)
+		if err != nil {
+			return Result{}, err
+		}
+		newBlob, err := EncodeState(st)
+		if err != nil {
+			return Result{}, err
+		}
+		// The commit must not be abandoned half-way by a cancelled context: its outcome decides
+		// whether the message is acked.
+		cctx := context.WithoutCancel(ctx)
+		ver, _, err := e.store.Commit(cctx, store.Step{Instance: j.Instance, Job: j.ID, Fence: l.Fence,
+			ExpectedVersion: version, State: newBlob, Status: status, NewJobs: entries})
+		var conflict *store.ConflictError
+		switch {
+		case err == nil:
+			e.stats.Commits.Add(1)
+			e.publish(cctx, r.jobs, envs)
+			if e.cfg.Observer != nil {
+				e.cfg.Observer.JobCommitted(j, now.Sub(time.UnixMilli(j.Created)))
+			}
+			return Result{Outcome: Committed, Version: ver}, nil
+		case errors.As(err, &conflict):
+			e.stats.Conflicts.Add(1)
+			if attempt >= e.cfg.MaxConflictRetries {
+				return Result{}, fmt.Errorf("job %s: gave up after %d version conflicts", j.ID, attempt+1)
+			}
+			e.log.Debug("version conflict; re-applying the step", zap.String("job", j.ID),
+				zap.String("instance", j.Instance), zap.Int64("expected", version), zap.Int64("current", conflict.Current))
+			snap, lerr := e.store.Load(cctx, j.Instance)
+			if lerr != nil {
+				return Result{}, lerr
+			}
+			version, blob = snap.Version, snap.State
+		case errors.Is(err, store.ErrFenced):
+			e.stats.Fenced.Add(1)
+			return Result{Outcome: Fenced}, nil
+		case errors.Is(err, store.ErrStale):
+			e.stats.Stale.Add(1)
+			return Result{Outcome: Stale}, nil
+		default:
+			return Result{}, err
+		}
+	}
+}
+
+// resume continues the job's token at its boundary.
+func (r *runner) resume(j *job.Job) error {
+	t := r.st.token(j.Token)
+	if t == nil || t.Activity != j.Activity || t.Wait != WaitJob || t.Job != j.ID {
+		return fmt.Errorf("job %s does not match the instance state: token %s is not waiting for it at %s",
+			j.ID, j.Token, j.Activity)
+	}
+	t.Wait, t.Job = "", ""
+	switch j.Kind {
+	case job.Before:
+		r.push(opStart, t, "")
+	case job.After:
+		r.push(opLeave, t, "")
+	}
+	return r.run()
+}
+
+func (e *Engine) release(l *Lease) (Result, error) {
+	if err := e.Release(context.Background(), l); err != nil && !errors.Is(err, store.ErrFenced) && !errors.Is(err, store.ErrStale) {
+		return Result{}, err
+	}
+	return Result{Outcome: Released}, nil
+}
+
+// incident is the JSON stored with an incident.
+type incident struct {
+	Activity string `json:"activityId"`
+	TaskType string `json:"taskType,omitempty"`
+	Job      string `json:"jobId"`
+	Token    string `json:"tokenId"`
+	Error    string `json:"error"`
+	Attempts int    `json:"attempts"`
+	Time     int64  `json:"time"`
+}
+
+// fail records a failed attempt: a retry after a doubling delay, or an incident once
+// MaxAttempts attempts have failed.
+func (e *Engine) fail(ctx context.Context, l *Lease, cause error) (Result, error) {
+	j := l.Job
+	taskType := ""
+	var de *DelegateError
+	if errors.As(cause, &de) {
+		taskType = de.TaskType
+	}
+	inc, _ := json.Marshal(incident{Activity: j.Activity, TaskType: taskType, Job: j.ID, Token: j.Token,
+		Error: cause.Error(), Attempts: l.Attempt, Time: time.Now().UnixMilli()})
+	delay := e.cfg.RetryDelay << min(l.Attempt-1, 20)
+	res, err := e.store.Fail(context.WithoutCancel(ctx), j.Instance, j.ID, l.Fence, e.cfg.MaxAttempts, inc,
+		time.Now().Add(delay+e.cfg.OverdueAfter))
+	switch {
+	case errors.Is(err, store.ErrFenced):
+		e.stats.Fenced.Add(1)
+		return Result{Outcome: Fenced}, nil
+	case errors.Is(err, store.ErrStale):
+		e.stats.Stale.Add(1)
+		return Result{Outcome: Stale}, nil
+	case err != nil:
+		return Result{}, err
+	}
+	fields := []zap.Field{zap.String("instance", j.Instance), zap.String("job", j.ID), zap.String("taskType", j.Type),
+		zap.String("activity", j.Activity), zap.Int("attempt", res.Attempts), zap.Error(cause)}
+	if res.Incident {
+		e.stats.Incidents.Add(1)
+		e.log.Warn("retries exhausted; incident raised", fields...)
+		return Result{Outcome: Incident, Err: cause}, nil
+	}
+	e.stats.Retries.Add(1)
+	e.log.Info("job failed; will retry", append(fields, zap.Duration("retryAfter", delay))...)
+	return Result{Outcome: Retry, RetryAfter: delay, Err: cause}, nil
+}

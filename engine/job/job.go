@@ -1,0 +1,98 @@
+// Package job owns the continuation job envelope: the unit of work that the engine records in an
+// instance's outbox in Redis and publishes on NATS JetStream. It defines the wire format (msgpack
+// with short, stable field tags and a schema version) and the deterministic job ids that serve as
+// Nats-Msg-Id.
+package job
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// SchemaVersion is the version of the envelope encoding written by this build. Decode accepts
+// versions up to it.
+const SchemaVersion = 1
+
+// Kind says where in the atomic operations a job resumes its token.
+type Kind uint8
+
+const (
+	// Before resumes at an async-before boundary: the token is at the activity and the activity
+	// starts (start listeners, then its behaviour).
+	Before Kind = 1
+	// After resumes at an async-after boundary: the activity has ended and the token leaves it.
+	After Kind = 2
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Before:
+		return "before"
+	case After:
+		return "after"
+	}
+	return fmt.Sprintf("kind(%d)", uint8(k))
+}
+
+// Job is one outstanding continuation. Its fields never change after the commit that created it;
+// the mutable parts (lease, attempts) live beside it in Redis.
+type Job struct {
+	// V is the schema version; set by Encode.
+	V int `msgpack:"v"`
+	// ID is deterministic: "<instance>:<version>:<ordinal>", the instance version the creating
+	// commit produced and the job's position among that commit's jobs.
+	ID string `msgpack:"id"`
+	// Instance is the process instance id.
+	Instance string `msgpack:"i"`
+	// Type is the task type whose subject carries the job.
+	Type string `msgpack:"t"`
+	// Kind is where the token resumes.
+	Kind Kind `msgpack:"k"`
+	// Token is the id of the execution (token) the job continues.
+	Token string `msgpack:"tk"`
+	// Activity is the flow node the token is at.
+	Activity string `msgpack:"a"`
+	// Exclusive jobs of one instance never run at the same time. Default true, as in Camunda.
+	Exclusive bool `msgpack:"x"`
+	// Created is when the creating commit happened, in Unix milliseconds.
+	Created int64 `msgpack:"c"`
+}
+
+// ID builds the deterministic id of the ordinal-th job created by the commit that produced
+// version ver of instance.
+func ID(instance string, ver int64, ordinal int) string {
+	return fmt.Sprintf("%s:%d:%d", instance, ver, ordinal)
+}
+
+// ErrMalformed is returned by Decode for bytes that are not a job envelope of a known version.
+var ErrMalformed = errors.New("malformed job envelope")
+
+// Encode returns the msgpack encoding of j with the current schema version.
+func Encode(j *Job) ([]byte, error) {
+	j.V = SchemaVersion
+	b, err := msgpack.Marshal(j)
+	if err != nil {
+		return nil, fmt.Errorf("encode job %s: %w", j.ID, err)
+	}
+	return b, nil
+}
+
+// Decode parses an envelope. It returns an error wrapping ErrMalformed when the bytes are not a
+// complete envelope of a known schema version.
+func Decode(b []byte) (*Job, error) {
+	var j Job
+	if err := msgpack.Unmarshal(b, &j); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	switch {
+	case j.V < 1 || j.V > SchemaVersion:
+		return nil, fmt.Errorf("%w: schema version %d (this build reads 1..%d)", ErrMalformed, j.V, SchemaVersion)
+	case j.ID == "" || j.Instance == "" || j.Type == "" || j.Token == "" || j.Activity == "":
+		return nil, fmt.Errorf("%w: missing id, instance, type, token or activity", ErrMalformed)
+	case j.Kind != Before && j.Kind != After:
+		return nil, fmt.Errorf("%w: unknown kind %d", ErrMalformed, j.Kind)
+	}
+	return &j, nil
+}

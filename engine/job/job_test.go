@@ -1,0 +1,38 @@
+package job
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+func TestEnvelopeRoundTrip(t *testing.T) {
+	t.Parallel()
+	in := &Job{ID: ID("i1", 3, 1), Instance: "i1", Type: "com.acme.Charge", Kind: After, Token: "t2",
+		Activity: "Charge", Exclusive: true, Created: 1700000000000}
+	b, err := Encode(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *out != *in || out.ID != "i1:3:1" || out.V != SchemaVersion {
+		t.Fatalf("round trip: got %+v, want %+v", out, in)
+	}
+}
+
+func TestDecodeRejectsWhatIsNotAnEnvelope(t *testing.T) {
+	t.Parallel()
+	future, _ := msgpack.Marshal(&Job{V: SchemaVersion + 1, ID: "a:1:0", Instance: "a", Type: "t", Kind: Before, Token: "t1", Activity: "A"})
+	partial, _ := msgpack.Marshal(map[string]any{"v": 1, "id": "a:1:0"})
+	badKind, _ := msgpack.Marshal(&Job{V: 1, ID: "a:1:0", Instance: "a", Type: "t", Kind: 9, Token: "t1", Activity: "A"})
+	for name, b := range map[string][]byte{"garbage": []byte("{not msgpack"), "empty": nil,
+		"future schema": future, "missing fields": partial, "unknown kind": badKind} {
+		if _, err := Decode(b); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: err = %v, want ErrMalformed", name, err)
+		}
+	}
+}

@@ -1,0 +1,97 @@
+// Package model owns the immutable, parsed process graph that the engine executes: process
+// definitions, their flow nodes and sequence flows, and the async markers that decide where the
+// engine commits. It knows nothing of XML, Redis or NATS; engine/bpmn builds it and the runtime
+// walks it.
+package model
+
+import (
+	"fmt"
+
+	"github.com/expr-lang/expr/vm"
+)
+
+// DefaultEngineType is the task type that carries jobs whose segment does not start at a service
+// task (async-after, async-before on gateways and events, the async start event). It is served by
+// `baton server` and by any worker that opts in.
+const DefaultEngineType = "_engine"
+
+// NodeKind says which BPMN element a Node is and so which behaviour the runtime applies to it.
+type NodeKind string
+
+// The node kinds of the first supported subset.
+const (
+	StartEvent       NodeKind = "startEvent"
+	EndEvent         NodeKind = "endEvent"
+	Task             NodeKind = "task"        // a plain task: no behaviour, the token passes through
+	ServiceTask      NodeKind = "serviceTask" // calls the delegate registered for its TaskType
+	ExclusiveGateway NodeKind = "exclusiveGateway"
+	ParallelGateway  NodeKind = "parallelGateway"
+)
+
+// Definition is one deployed version of a process: an immutable graph. The zero value is not
+// usable; build it with engine/bpmn or by hand and call Link.
+type Definition struct {
+	// Key is the BPMN process id; instances are started by key (subject baton.start.<Key>).
+	Key string `msgpack:"k"`
+	// Name is the process name from the model; empty when the model has none.
+	Name string `msgpack:"n,omitempty"`
+	// Version counts deployments of Key with distinct content, from 1. Set by the store on deploy.
+	Version int `msgpack:"v"`
+	// Hash is the hex SHA-256 of the deployed source; deploying the same content is a no-op.
+	Hash string `msgpack:"h"`
+	// Source names where the model came from (a file name), used in error messages.
+	Source string `msgpack:"src,omitempty"`
+	// EngineType is the task type for jobs that do not start at a service task. Default
+	// DefaultEngineType.
+	EngineType string `msgpack:"et,omitempty"`
+	// StartID is the id of the process's none start event.
+	StartID string `msgpack:"s"`
+	// Nodes holds every flow node by id.
+	Nodes map[string]*Node `msgpack:"nd"`
+	// Flows holds every sequence flow by id.
+	Flows map[string]*Flow `msgpack:"fl"`
+}
+
+// ID is the definition reference stored on instances: "<key>:<version>".
+func (d *Definition) ID() string { return fmt.Sprintf("%s:%d", d.Key, d.Version) }
+
+// Node is one flow node of a process.
+type Node struct {
+	ID   string   `msgpack:"id"`
+	Name string   `msgpack:"n,omitempty"`
+	Kind NodeKind `msgpack:"k"`
+	// TaskType names the delegate of a service task (Camunda's class, Zeebe's task definition
+	// type, ...). Empty for every other kind.
+	TaskType string `msgpack:"t,omitempty"`
+	// AsyncBefore makes the engine commit before the node starts; the continuation becomes a job.
+	AsyncBefore bool `msgpack:"ab,omitempty"`
+	// AsyncAfter makes the engine commit after the node ends, before it leaves.
+	AsyncAfter bool `msgpack:"aa,omitempty"`
+	// NotExclusive lets this node's jobs run concurrently with other jobs of the same instance.
+	// Jobs are exclusive by default, as in Camunda.
+	NotExclusive bool `msgpack:"nx,omitempty"`
+	// Default is the id of an exclusive gateway's default flow; empty when it has none.
+	Default string `msgpack:"df,omitempty"`
+	// Incoming and Outgoing list sequence flow ids in document order.
+	Incoming []string `msgpack:"in,omitempty"`
+	Outgoing []string `msgpack:"out,omitempty"`
+	// Line is the line of the element in Source, for error messages; 0 when unknown.
+	Line int `msgpack:"l,omitempty"`
+}
+
+// Flow is one sequence flow.
+type Flow struct {
+	ID     string `msgpack:"id"`
+	Source string `msgpack:"s"`
+	Target string `msgpack:"t"`
+	// Condition is the flow's condition as an expr-lang expression (the ${...} or =... wrapper
+	// removed); empty means unconditional.
+	Condition string `msgpack:"c,omitempty"`
+	// Line is the line of the element in Source; 0 when unknown.
+	Line int `msgpack:"l,omitempty"`
+
+	program *vm.Program
+}
+
+// Program is the compiled Condition, or nil when the flow is unconditional or Link has not run.
+func (f *Flow) Program() *vm.Program { return f.program }

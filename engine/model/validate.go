@@ -1,0 +1,206 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/expr-lang/expr"
+)
+
+// Problem is one thing wrong with a model, located at a file, line and element.
+type Problem struct {
+	// Source is the file the model came from; empty when unknown.
+	Source string
+	// Line is the element's line in Source; 0 when unknown.
+	Line int
+	// ElementID is the id of the offending element; empty when the problem is not tied to one.
+	ElementID string
+	// Message says what is wrong and, where possible, what to do instead.
+	Message string
+}
+
+func (p Problem) String() string {
+	var b strings.Builder
+	if p.Source != "" {
+		b.WriteString(p.Source)
+	} else {
+		b.WriteString("<model>")
+	}
+	if p.Line > 0 {
+		fmt.Fprintf(&b, ":%d", p.Line)
+	}
+	if p.ElementID != "" {
+		fmt.Fprintf(&b, ": element %q", p.ElementID)
+	}
+	b.WriteString(": ")
+	b.WriteString(p.Message)
+	return b.String()
+}
+
+// ValidationError lists every problem found in a model. Nothing of a model with problems is
+// deployed. Test for it with errors.As.
+type ValidationError struct {
+	Problems []Problem
+}
+
+func (e *ValidationError) Error() string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = p.String()
+	}
+	return "invalid process model:\n  " + strings.Join(lines, "\n  ")
+}
+
+// IsValidationError reports whether err is or wraps a *ValidationError.
+func IsValidationError(err error) bool {
+	var v *ValidationError
+	return errors.As(err, &v)
+}
+
+// NormalizeExpression strips the wrappers that modellers put around expressions: Camunda's and
+// Flowable's ${...} and #{...}, and Zeebe's leading "=" (FEEL), whose single "=" equality becomes
+// "==". What remains is evaluated by expr-lang.
+func NormalizeExpression(s string) string {
+	s = strings.TrimSpace(s)
+	if (strings.HasPrefix(s, "${") || strings.HasPrefix(s, "#{")) && strings.HasSuffix(s, "}") {
+		return strings.TrimSpace(s[2 : len(s)-1])
+	}
+	if strings.HasPrefix(s, "=") {
+		return feelEquality(strings.TrimSpace(s[1:]))
+	}
+	return s
+}
+
+// feelEquality rewrites FEEL's "a = b" into "a == b", leaving ==, !=, <= and >= and string
+// literals alone.
+func feelEquality(s string) string {
+	var b strings.Builder
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if quote != 0 {
+			b.WriteByte(c)
+			if c == quote {
+				quote = 0
+			}
+			continue
+		}
+		if c == '"' || c == '\'' {
+			quote = c
+			b.WriteByte(c)
+			continue
+		}
+		if c == '=' {
+			prev := byte(0)
+			if i > 0 {
+				prev = s[i-1]
+			}
+			next := byte(0)
+			if i+1 < len(s) {
+				next = s[i+1]
+			}
+			if prev != '=' && prev != '!' && prev != '<' && prev != '>' && next != '=' {
+				b.WriteString("==")
+				continue
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// Link checks the graph and compiles every condition. It returns a *ValidationError listing all
+// problems, or nil. It must run before a Definition is executed; engine/bpmn calls it.
+func (d *Definition) Link() error {
+	var probs []Problem
+	add := func(line int, id, format string, args ...any) {
+		probs = append(probs, Problem{Source: d.Source, Line: line, ElementID: id, Message: fmt.Sprintf(format, args...)})
+	}
+	if d.EngineType == "" {
+		d.EngineType = DefaultEngineType
+	}
+	if d.Key == "" {
+		add(0, "", "the process has no id; set the id attribute of <process>")
+	}
+	for _, id := range sortedKeys(d.Flows) {
+		f := d.Flows[id]
+		if _, ok := d.Nodes[f.Source]; !ok {
+			add(f.Line, f.ID, "sourceRef %q names no flow node of this process", f.Source)
+		}
+		if _, ok := d.Nodes[f.Target]; !ok {
+			add(f.Line, f.ID, "targetRef %q names no flow node of this process", f.Target)
+		}
+		if f.Condition != "" {
+			prog, err := expr.Compile(f.Condition, expr.AllowUndefinedVariables(), expr.AsBool())
+			if err != nil {
+				add(f.Line, f.ID, "condition %q does not compile: %v", f.Condition, oneLine(err))
+			} else {
+				f.program = prog
+			}
+		}
+	}
+	starts := 0
+	for _, id := range sortedKeys(d.Nodes) {
+		n := d.Nodes[id]
+		switch n.Kind {
+		case StartEvent:
+			starts++
+			d.StartID = n.ID
+			if len(n.Incoming) > 0 {
+				add(n.Line, n.ID, "a start event cannot have incoming sequence flows")
+			}
+		case EndEvent:
+			if len(n.Outgoing) > 0 {
+				add(n.Line, n.ID, "an end event cannot have outgoing sequence flows")
+			}
+		case ServiceTask:
+			if n.TaskType == "" {
+				add(n.Line, n.ID, "service task has no implementation; set camunda:class, zeebe:taskDefinition type, flowable:class or baton:type")
+			}
+		case ExclusiveGateway:
+			if n.Default != "" {
+				if f, ok := d.Flows[n.Default]; !ok || f.Source != n.ID {
+					add(n.Line, n.ID, "default flow %q is not an outgoing flow of this gateway", n.Default)
+				}
+			}
+		case Task, ParallelGateway:
+		default:
+			add(n.Line, n.ID, "unsupported element kind %q", n.Kind)
+		}
+		for _, fid := range n.Outgoing {
+			if f, ok := d.Flows[fid]; !ok || f.Source != n.ID {
+				add(n.Line, n.ID, "outgoing flow %q does not start at this element", fid)
+			}
+		}
+	}
+	switch {
+	case starts == 0 && len(d.Nodes) > 0:
+		add(0, d.Key, "the process has no start event")
+	case starts > 1:
+		add(0, d.Key, "the process has %d none start events; exactly one is supported", starts)
+	}
+	if len(probs) > 0 {
+		sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })
+		return &ValidationError{Problems: probs}
+	}
+	return nil
+}
+
+func oneLine(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,97 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/batonhq/baton/engine/job"
+	"github.com/batonhq/baton/queue"
+)
+
+// ReconcilerConfig configures RunReconciler.
+type ReconcilerConfig struct {
+	// Interval is how often the due index is scanned. Default 1s.
+	Interval time.Duration
+	// Batch is how many due jobs one scan takes. Default 500.
+	Batch int
+}
+
+// RunReconciler keeps the outbox and JetStream in step until ctx ends (DESIGN §4, guarantee 2).
+// It looks at every job that was not consumed within Config.OverdueAfter of its commit (or of
+// its retry time): a job that is gone or has an incident leaves the index; a job under a live
+// lease is looked at again when the lease ends; any other job is republished, with a fresh
+// Nats-Msg-Id so JetStream's duplicate window cannot swallow it, and looked at again after a
+// doubling delay. A duplicate that this creates is harmless: Redis decides at claim.
+//
+// Several servers may run it; the due index hides what one has taken for OverdueAfter.
+func (e *Engine) RunReconciler(ctx context.Context, cfg ReconcilerConfig) error {
+	if cfg.Interval <= 0 {
+		cfg.Interval = time.Second
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 500
+	}
+	t := time.NewTicker(cfg.Interval)
+	defer t.Stop()
+	for {
+		for {
+			n, err := e.ReconcileOnce(ctx, cfg.Batch)
+			if err != nil && ctx.Err() == nil {
+				e.log.Warn("reconciler pass failed", zap.Error(err))
+			}
+			if n < cfg.Batch || err != nil {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// ReconcileOnce handles up to batch due jobs and returns how many it looked at.
+func (e *Engine) ReconcileOnce(ctx context.Context, batch int) (int, error) {
+	now := time.Now()
+	ids, err := e.store.TakeDue(ctx, now, batch, e.cfg.OverdueAfter)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		if err := e.reconcileJob(ctx, id); err != nil {
+			return len(ids), err
+		}
+	}
+	return len(ids), nil
+}
+
+func (e *Engine) reconcileJob(ctx context.Context, id string) error {
+	ins, err := e.store.Inspect(ctx, id)
+	if err != nil {
+		return err
+	}
+	switch {
+	case ins.Gone, ins.Incident:
+		return e.store.Unschedule(ctx, id)
+	case !ins.LeasedUntil.IsZero():
+		return e.store.Schedule(ctx, id, ins.LeasedUntil.Add(time.Second))
+	}
+	j, err := job.Decode(ins.Envelope)
+	if err != nil {
+		e.log.Error("outbox holds an undecodable job; leaving it for an operator", zap.String("job", id), zap.Error(err))
+		return e.store.Unschedule(ctx, id)
+	}
+	msg := queue.Message{Subject: queue.JobSubject(j.Type), MsgID: fmt.Sprintf("%s#r%d", j.ID, ins.Republished), Data: ins.Envelope}
+	if err := e.queue.Publish(ctx, msg); err != nil {
+		return err
+	}
+	e.stats.Republished.Add(1)
+	e.log.Info("reconciler republished an overdue job", zap.String("instance", j.Instance), zap.String("job", j.ID),
+		zap.String("taskType", j.Type), zap.Int("republished", ins.Republished))
+	next := e.cfg.OverdueAfter << min(ins.Republished, 6)
+	return e.store.Schedule(ctx, id, time.Now().Add(next))
+}

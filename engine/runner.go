@@ -1,0 +1,316 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+
+	"github.com/expr-lang/expr"
+	"go.uber.org/zap"
+
+	"github.com/batonhq/baton/engine/job"
+	"github.com/batonhq/baton/engine/model"
+)
+
+// The atomic operations (DESIGN §2). A runner advances tokens in memory through
+// take -> start -> execute -> end -> leave until every token rests at a boundary: an async
+// marker, a wait state or the end of the instance. Nothing it does is visible until the step
+// commits; an error discards the whole step.
+
+type opKind uint8
+
+const (
+	opTake  opKind = iota // move the token along a flow, then arrive at its target
+	opStart               // start the activity and execute its behaviour
+	opEnd                 // end the activity
+	opLeave               // choose outgoing flows
+)
+
+type op struct {
+	kind  opKind
+	token *Token
+	flow  string
+}
+
+// callResult is what one delegate call produced, recorded so that a step replayed after a
+// version conflict re-applies it instead of running the delegate again.
+type callResult struct {
+	set map[string]any
+}
+
+// runner executes one step of one instance.
+type runner struct {
+	ctx    context.Context
+	eng    *Engine
+	def    *model.Definition
+	st     *State
+	now    int64
+	jobID  string
+	fence  int64
+	tries  int
+	agenda []op
+	jobs   []*job.Job
+	steps  int
+
+	// recorded holds delegate results by call key (activity#occurrence) across replays; seen
+	// counts occurrences within this run.
+	recorded map[string]callResult
+	seen     map[string]int
+	calls    int
+}
+
+func (r *runner) push(kind opKind, t *Token, flow string) {
+	r.agenda = append(r.agenda, op{kind: kind, token: t, flow: flow})
+}
+
+// run drains the agenda. FIFO order keeps parallel branches deterministic.
+func (r *runner) run() error {
+	for len(r.agenda) > 0 {
+		o := r.agenda[0]
+		r.agenda = r.agenda[1:]
+		r.steps++
+		if r.steps > r.eng.cfg.MaxStepsPerSegment {
+			return &DelegateError{Activity: o.token.Activity, Err: fmt.Errorf(
+				"step exceeds %d atomic operations without reaching a boundary; add an async marker to break the loop",
+				r.eng.cfg.MaxStepsPerSegment)}
+		}
+		var err error
+		switch o.kind {
+		case opTake:
+			err = r.take(o.token, o.flow)
+		case opStart:
+			err = r.start(o.token)
+		case opEnd:
+			r.end(o.token)
+		case opLeave:
+			err = r.leave(o.token)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *runner) history(typ string, t *Token) {
+	r.st.History = append(r.st.History, HistoryEvent{Type: typ, Activity: t.Activity, Token: t.ID, Time: r.now})
+}
+
+// take moves t along flow and arrives at the target: an async-before marker, or a service task
+// whose delegate this process does not have, makes a boundary there.
+func (r *runner) take(t *Token, flowID string) error {
+	f := r.def.Flows[flowID]
+	t.Activity = f.Target
+	return r.arrive(t)
+}
+
+func (r *runner) arrive(t *Token) error {
+	n := r.def.Nodes[t.Activity]
+	if n.AsyncBefore {
+		r.boundary(t, n, job.Before)
+		return nil
+	}
+	if n.Kind == model.ServiceTask && !r.eng.hasDelegate(n.TaskType) {
+		// An implicit async boundary: routing never fails. The job goes to the type's subject
+		// and waits there for a worker that serves it.
+		r.eng.stats.ImplicitBoundaries.Add(1)
+		r.eng.log.Debug("implicit async boundary: no local delegate",
+			zap.String("instance", r.st.ID), zap.String("activity", n.ID), zap.String("taskType", n.TaskType))
+		r.boundary(t, n, job.Before)
+		return nil
+	}
+	r.push(opStart, t, "")
+	return nil
+}
+
+func (r *runner) boundary(t *Token, n *model.Node, kind job.Kind) {
+	typ := r.def.EngineType
+	if kind == job.Before && n.Kind == model.ServiceTask {
+		typ = n.TaskType
+	}
+	j := &job.Job{Instance: r.st.ID, Type: typ, Kind: kind, Token: t.ID, Activity: n.ID,
+		Exclusive: !n.NotExclusive, Created: r.now}
+	r.jobs = append(r.jobs, j)
+	t.Wait = WaitJob
+	t.Job = "" // set when the commit's version is known (assignJobIDs)
+}
+
+// assignJobIDs gives the step's jobs their deterministic ids for the version ver the commit
+// will produce, and points each waiting token at its job.
+func (r *runner) assignJobIDs(ver int64) {
+	for i, j := range r.jobs {
+		j.ID = job.ID(r.st.ID, ver, i)
+		if t := r.st.token(j.Token); t != nil {
+			t.Job = j.ID
+		}
+	}
+}
+
+func (r *runner) start(t *Token) error {
+	n := r.def.Nodes[t.Activity]
+	if n.Kind == model.ParallelGateway && len(n.Incoming) > 1 {
+		waiting := 0
+		for _, o := range r.st.Tokens {
+			if o != t && o.Activity == n.ID && o.Wait == WaitJoin {
+				waiting++
+			}
+		}
+		if waiting+1 < len(n.Incoming) {
+			t.Wait = WaitJoin
+			return nil
+		}
+		// The join fires: the arriving token continues, the waiting ones merge into it.
+		for i := 0; i < len(r.st.Tokens); {
+			o := r.st.Tokens[i]
+			if o != t && o.Activity == n.ID && o.Wait == WaitJoin {
+				r.st.Tokens = append(r.st.Tokens[:i], r.st.Tokens[i+1:]...)
+				continue
+			}
+			i++
+		}
+	}
+	t.Wait = ""
+	r.history(EventActivityStart, t)
+	if n.Kind == model.ServiceTask {
+		if err := r.callDelegate(t, n); err != nil {
+			return err
+		}
+	}
+	r.push(opEnd, t, "")
+	return nil
+}
+
+func (r *runner) end(t *Token) {
+	n := r.def.Nodes[t.Activity]
+	r.history(EventActivityEnd, t)
+	switch {
+	case n.Kind == model.EndEvent:
+		r.st.removeToken(t.ID)
+	case n.AsyncAfter:
+		r.boundary(t, n, job.After)
+	default:
+		r.push(opLeave, t, "")
+	}
+}
+
+func (r *runner) leave(t *Token) error {
+	n := r.def.Nodes[t.Activity]
+	flows, err := r.outgoing(n)
+	if err != nil {
+		return &DelegateError{Activity: n.ID, Err: err}
+	}
+	if len(flows) == 0 {
+		// No outgoing flow: the token ends here (an implicit end event).
+		r.st.removeToken(t.ID)
+		return nil
+	}
+	for i, f := range flows {
+		tok := t
+		if i > 0 {
+			tok = r.st.newToken(t.Activity)
+		}
+		r.push(opTake, tok, f)
+	}
+	return nil
+}
+
+// outgoing picks the flows a token leaves n by: every flow of a parallel gateway; the first
+// true condition, else the default, of an exclusive gateway; and for other activities every
+// flow without a condition or with a true one (BPMN's conditional flows).
+func (r *runner) outgoing(n *model.Node) ([]string, error) {
+	switch n.Kind {
+	case model.ParallelGateway:
+		return n.Outgoing, nil
+	case model.ExclusiveGateway:
+		for _, fid := range n.Outgoing {
+			if fid == n.Default {
+				continue
+			}
+			ok, err := r.condition(r.def.Flows[fid])
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				return []string{fid}, nil
+			}
+		}
+		if n.Default != "" {
+			return []string{n.Default}, nil
+		}
+		return nil, fmt.Errorf("exclusive gateway: no outgoing flow's condition is true and there is no default flow")
+	}
+	out := make([]string, 0, len(n.Outgoing))
+	for _, fid := range n.Outgoing {
+		ok, err := r.condition(r.def.Flows[fid])
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, fid)
+		}
+	}
+	return out, nil
+}
+
+func (r *runner) condition(f *model.Flow) (bool, error) {
+	prog := f.Program()
+	if prog == nil {
+		return true, nil
+	}
+	v, err := expr.Run(prog, r.st.Variables)
+	if err != nil {
+		return false, fmt.Errorf("condition of flow %q (%s): %w", f.ID, f.Condition, err)
+	}
+	b, ok := v.(bool)
+	if !ok {
+		return false, fmt.Errorf("condition of flow %q (%s) is %T, not a boolean", f.ID, f.Condition, v)
+	}
+	return b, nil
+}
+
+// callDelegate runs the delegate of a service task, or re-applies its recorded result when the
+// step is replayed after a version conflict.
+func (r *runner) callDelegate(t *Token, n *model.Node) error {
+	key := n.ID + "#" + strconv.Itoa(r.seen[n.ID])
+	r.seen[n.ID]++
+	if res, ok := r.recorded[key]; ok {
+		for k, v := range res.set {
+			r.st.Variables[k] = v
+		}
+		return nil
+	}
+	d, ok := r.eng.delegate(n.TaskType)
+	if !ok {
+		return &DelegateError{Activity: n.ID, TaskType: n.TaskType, Err: fmt.Errorf("no delegate registered")}
+	}
+	task := &Task{JobID: r.jobID, FenceToken: r.fence, Attempt: r.tries, InstanceID: r.st.ID,
+		ProcessKey: r.st.ProcessKey, BusinessKey: r.st.BusinessKey, ActivityID: n.ID, TaskType: n.TaskType,
+		vars: r.st.Variables}
+	r.calls++
+	if err := safeExecute(r.ctx, d, task); err != nil {
+		return &DelegateError{Activity: n.ID, TaskType: n.TaskType, Err: err}
+	}
+	for k, v := range task.set {
+		r.st.Variables[k] = v
+	}
+	r.recorded[key] = callResult{set: task.set}
+	return nil
+}
+
+func safeExecute(ctx context.Context, d Delegate, t *Task) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("delegate panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return d.Execute(ctx, t)
+}
+
+// status is the instance status after the step.
+func (r *runner) status() string {
+	if len(r.st.Tokens) == 0 {
+		return StatusCompleted
+	}
+	return StatusRunning
+}

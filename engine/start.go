@@ -1,0 +1,137 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/batonhq/baton/engine/store"
+)
+
+// StartRequest asks for a new process instance.
+type StartRequest struct {
+	// ProcessKey is the BPMN process id. Required.
+	ProcessKey string
+	// Version pins a deployed version; 0 means the latest.
+	Version int
+	// BusinessKey is an optional key of the caller's domain.
+	BusinessKey string
+	// Variables are the instance's initial variables.
+	Variables map[string]any
+	// InstanceID makes the start idempotent: a second start with the same id returns the
+	// existing instance and runs nothing. Empty means a fresh random id.
+	InstanceID string
+}
+
+// StartResult says what Start did.
+type StartResult struct {
+	InstanceID string
+	// Created is false when an instance with the requested id already existed.
+	Created bool
+	// Status is the instance's status after the first step (running, completed).
+	Status string
+	// DefinitionVersion is the version the instance runs.
+	DefinitionVersion int
+}
+
+// ErrUnknownProcess means no definition is deployed under the requested key or version.
+var ErrUnknownProcess = errors.New("unknown process")
+
+// NewInstanceID returns a random instance id: 32 hex digits.
+func NewInstanceID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// DerivedInstanceID returns the instance id for an idempotency key (such as a start message's
+// Nats-Msg-Id): the same key always gives the same id.
+func DerivedInstanceID(processKey, idempotencyKey string) string {
+	h := sha256.Sum256([]byte("start\x00" + processKey + "\x00" + idempotencyKey))
+	return hex.EncodeToString(h[:16])
+}
+
+// Start creates an instance and runs it synchronously, in the caller, until every token rests
+// at a boundary; then it commits that state and publishes the jobs. A delegate error before the
+// first boundary returns the error and stores nothing (DESIGN §2: one transaction). With an
+// async start event the caller runs no delegate at all.
+func (e *Engine) Start(ctx context.Context, req StartRequest) (StartResult, error) {
+	if req.ProcessKey == "" {
+		return StartResult{}, fmt.Errorf("start: processKey is required")
+	}
+	version := req.Version
+	if version == 0 {
+		v, err := e.store.LatestVersion(ctx, req.ProcessKey)
+		if errors.Is(err, store.ErrNotFound) {
+			return StartResult{}, fmt.Errorf("start %q: %w: nothing is deployed under that key", req.ProcessKey, ErrUnknownProcess)
+		}
+		if err != nil {
+			return StartResult{}, err
+		}
+		version = v
+	}
+	def, err := e.Definition(ctx, req.ProcessKey, version)
+	if errors.Is(err, store.ErrNotFound) {
+		return StartResult{}, fmt.Errorf("start %q version %d: %w", req.ProcessKey, version, ErrUnknownProcess)
+	}
+	if err != nil {
+		return StartResult{}, err
+	}
+	id := req.InstanceID
+	if id == "" {
+		id = NewInstanceID()
+	} else if snap, err := e.store.Load(ctx, id); err == nil {
+		// A duplicate start (redelivered message, retried call): run nothing again.
+		return StartResult{InstanceID: id, Status: snap.Status, DefinitionVersion: version}, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return StartResult{}, err
+	}
+	now := time.Now()
+	vars := req.Variables
+	if vars == nil {
+		vars = map[string]any{}
+	}
+	st := &State{ID: id, ProcessKey: def.Key, DefinitionVersion: def.Version, BusinessKey: req.BusinessKey,
+		Variables: vars, Started: now.UnixMilli()}
+	r := &runner{ctx: ctx, eng: e, def: def, st: st, now: now.UnixMilli(), jobID: "start:" + id, tries: 1,
+		recorded: map[string]callResult{}, seen: map[string]int{}}
+	tok := st.newToken(def.StartID)
+	if err := r.arrive(tok); err != nil {
+		return StartResult{}, err
+	}
+	if err := r.run(); err != nil {
+		return StartResult{}, fmt.Errorf("start %q: %w", req.ProcessKey, err)
+	}
+	e.stats.DelegateCalls.Add(int64(r.calls))
+	status := r.status()
+	if status == StatusCompleted {
+		st.Ended = now.UnixMilli()
+	}
+	r.assignJobIDs(1)
+	entries, envs, err := e.outboxEntries(r.jobs)
+	if err != nil {
+		return StartResult{}, err
+	}
+	blob, err := EncodeState(st)
+	if err != nil {
+		return StartResult{}, err
+	}
+	created, err := e.store.Create(ctx, store.NewInstance{ID: id, State: blob, Status: status,
+		DefinitionID: def.ID(), ProcessKey: def.Key, BusinessKey: req.BusinessKey, Created: now, Jobs: entries})
+	if err != nil {
+		return StartResult{}, err
+	}
+	if !created {
+		return StartResult{InstanceID: id, DefinitionVersion: version, Status: StatusRunning}, nil
+	}
+	e.publish(ctx, r.jobs, envs)
+	e.log.Debug("instance started", zap.String("instance", id), zap.String("process", def.ID()),
+		zap.Int("jobs", len(r.jobs)), zap.String("status", status))
+	return StartResult{InstanceID: id, Created: true, Status: status, DefinitionVersion: version}, nil
+}

@@ -1,0 +1,82 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// StartMessage is the body of a message on baton.start.<processKey>: msgpack by default, JSON
+// when the header Content-Type is application/json. Field names are the same in both.
+type StartMessage struct {
+	// Variables are the instance's initial variables.
+	Variables map[string]any `msgpack:"variables,omitempty" json:"variables,omitempty"`
+	// BusinessKey is optional.
+	BusinessKey string `msgpack:"businessKey,omitempty" json:"businessKey,omitempty"`
+	// Version pins a deployed version; 0 or absent means the latest.
+	Version int `msgpack:"version,omitempty" json:"version,omitempty"`
+}
+
+// DecodeStartMessage parses a start message body. contentType is the message's Content-Type
+// header. Errors name the offending field; unknown fields are errors, so a typo is not
+// silently ignored. An empty body is a start without variables.
+func DecodeStartMessage(data []byte, contentType string) (*StartMessage, error) {
+	var m StartMessage
+	if len(bytes.TrimSpace(data)) == 0 {
+		return &m, nil
+	}
+	ct := strings.ToLower(strings.TrimSpace(strings.SplitN(contentType, ";", 2)[0]))
+	switch ct {
+	case "application/json":
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		dec.UseNumber()
+		if err := dec.Decode(&m); err != nil {
+			return nil, fmt.Errorf("start message (JSON): %w", err)
+		}
+		m.Variables = normalizeJSON(m.Variables)
+	case "", "application/msgpack", "application/x-msgpack", "application/vnd.msgpack":
+		dec := msgpack.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields(true)
+		dec.UseLooseInterfaceDecoding(true)
+		if err := dec.Decode(&m); err != nil {
+			return nil, fmt.Errorf("start message (msgpack; set Content-Type: application/json for JSON): %w", err)
+		}
+	default:
+		return nil, fmt.Errorf("start message: unsupported Content-Type %q (use application/json or msgpack)", contentType)
+	}
+	if m.Version < 0 {
+		return nil, fmt.Errorf("start message: field version: must be 0 (latest) or a deployed version, got %d", m.Version)
+	}
+	return &m, nil
+}
+
+// normalizeJSON turns json.Number into int64 where the number is integral, else float64, so
+// that expressions compare JSON and msgpack variables alike.
+func normalizeJSON(m map[string]any) map[string]any {
+	for k, v := range m {
+		m[k] = normalizeJSONValue(v)
+	}
+	return m
+}
+
+func normalizeJSONValue(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	case map[string]any:
+		return normalizeJSON(x)
+	case []any:
+		for i := range x {
+			x[i] = normalizeJSONValue(x[i])
+		}
+	}
+	return v
+}

@@ -1,0 +1,114 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// Instance statuses as stored in Redis and shown by the API.
+const (
+	StatusRunning   = "running"
+	StatusCompleted = "completed"
+	StatusIncident  = "incident"
+)
+
+// Wait says why a token is not moving.
+type Wait string
+
+const (
+	// WaitJob: the token waits at an async boundary for its job (Token.Job).
+	WaitJob Wait = "job"
+	// WaitJoin: the token arrived at a parallel join that waits for its other branches.
+	WaitJoin Wait = "join"
+)
+
+// State is an instance's execution tree and variables, stored msgpack-encoded in Redis. It is
+// private to one step: a runner works on its own decoded copy.
+type State struct {
+	ID                string         `msgpack:"id"`
+	ProcessKey        string         `msgpack:"pk"`
+	DefinitionVersion int            `msgpack:"dv"`
+	BusinessKey       string         `msgpack:"bk,omitempty"`
+	Variables         map[string]any `msgpack:"vars"`
+	Tokens            []*Token       `msgpack:"tok"`
+	// Seq numbers tokens: token ids are "t<Seq>".
+	Seq     int            `msgpack:"seq"`
+	History []HistoryEvent `msgpack:"h"`
+	// Started and Ended are Unix milliseconds; Ended is 0 while the instance runs.
+	Started int64 `msgpack:"st"`
+	Ended   int64 `msgpack:"en,omitempty"`
+}
+
+// Token is one execution: a position in the process graph.
+type Token struct {
+	ID       string `msgpack:"id"`
+	Activity string `msgpack:"a"`
+	Wait     Wait   `msgpack:"w,omitempty"`
+	// Job is the id of the job the token waits for when Wait is WaitJob.
+	Job string `msgpack:"j,omitempty"`
+}
+
+// History event types.
+const (
+	EventActivityStart = "activityStart"
+	EventActivityEnd   = "activityEnd"
+)
+
+// HistoryEvent records an activity starting or ending, in commit order.
+type HistoryEvent struct {
+	Type     string `msgpack:"t" json:"type"`
+	Activity string `msgpack:"a" json:"activityId"`
+	Token    string `msgpack:"tk" json:"tokenId"`
+	// Time is Unix milliseconds.
+	Time int64 `msgpack:"ts" json:"time"`
+}
+
+func (s *State) token(id string) *Token {
+	for _, t := range s.Tokens {
+		if t.ID == id {
+			return t
+		}
+	}
+	return nil
+}
+
+func (s *State) removeToken(id string) {
+	for i, t := range s.Tokens {
+		if t.ID == id {
+			s.Tokens = append(s.Tokens[:i], s.Tokens[i+1:]...)
+			return
+		}
+	}
+}
+
+func (s *State) newToken(activity string) *Token {
+	s.Seq++
+	t := &Token{ID: fmt.Sprintf("t%d", s.Seq), Activity: activity}
+	s.Tokens = append(s.Tokens, t)
+	return t
+}
+
+// EncodeState returns the msgpack encoding of s.
+func EncodeState(s *State) ([]byte, error) {
+	b, err := msgpack.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("encode state of %s: %w", s.ID, err)
+	}
+	return b, nil
+}
+
+// DecodeState parses a stored state. Numbers in variables decode as int64, uint64 or float64.
+func DecodeState(b []byte) (*State, error) {
+	dec := msgpack.NewDecoder(bytes.NewReader(b))
+	dec.UseLooseInterfaceDecoding(true)
+	var s State
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("decode instance state: %w", err)
+	}
+	if s.Variables == nil {
+		s.Variables = map[string]any{}
+	}
+	return &s, nil
+}

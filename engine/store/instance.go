@@ -1,0 +1,281 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// NewJob is a job a step adds to the outbox.
+type NewJob struct {
+	// ID is the job's deterministic id.
+	ID string
+	// Envelope is the encoded job.
+	Envelope []byte
+	// CheckAt is when the reconciler looks at the job if it has not been consumed by then.
+	CheckAt time.Time
+}
+
+// NewInstance is the first committed state of an instance.
+type NewInstance struct {
+	ID           string
+	State        []byte
+	Status       string
+	DefinitionID string
+	ProcessKey   string
+	BusinessKey  string
+	Created      time.Time
+	Jobs         []NewJob
+}
+
+// Create stores a new instance and its first jobs in one atomic step. It returns created false,
+// and nothing changes, when the instance already exists (a duplicate start).
+func (s *Store) Create(ctx context.Context, in NewInstance) (created bool, err error) {
+	args := []any{in.State, in.Status, in.DefinitionID, in.ProcessKey, in.BusinessKey,
+		in.Created.UnixMilli(), len(in.Jobs)}
+	for _, j := range in.Jobs {
+		args = append(args, j.ID, j.Envelope)
+	}
+	res, err := s.evalPipe(ctx, createScript, s.keys(in.ID), args, s.addDue(ctx, in.Jobs, ""))
+	if err != nil {
+		return false, fmt.Errorf("create instance %s: %w", in.ID, err)
+	}
+	return str(res[0]) == "OK", nil
+}
+
+// addDue returns the pipeline extension that indexes new jobs for the reconciler and drops the
+// consumed one. The index is best-effort: the reconciler drops entries whose job is gone.
+func (s *Store) addDue(ctx context.Context, jobs []NewJob, consumed string) func(redis.Pipeliner) {
+	if len(jobs) == 0 && consumed == "" {
+		return nil
+	}
+	return func(p redis.Pipeliner) {
+		if len(jobs) > 0 {
+			z := make([]redis.Z, len(jobs))
+			for i, j := range jobs {
+				z[i] = redis.Z{Score: float64(j.CheckAt.UnixMilli()), Member: j.ID}
+			}
+			p.ZAdd(ctx, s.due, z...)
+		}
+		if consumed != "" {
+			p.ZRem(ctx, s.due, consumed)
+		}
+	}
+}
+
+// Claimed is a live lease on a job, with the instance state it was taken on.
+type Claimed struct {
+	// Fence is the fencing token: unique per claim, it proves the lease at commit.
+	Fence int64
+	// Version is the instance version the state belongs to.
+	Version int64
+	// State is the encoded instance state.
+	State []byte
+	// Attempts counts failed attempts of this job so far.
+	Attempts int
+	// Expires is when the lease ends unless renewed (Redis's clock).
+	Expires time.Time
+}
+
+// Claim takes a lease of lease on job jobID of instance for owner. It returns ErrStale,
+// ErrIncident or a *LeasedError when the job cannot be claimed.
+func (s *Store) Claim(ctx context.Context, instance, jobID, owner string, exclusive bool, lease time.Duration) (*Claimed, error) {
+	x := "0"
+	if exclusive {
+		x = "1"
+	}
+	res, err := s.evalPipe(ctx, claimScript, s.keys(instance), []any{jobID, owner, lease.Milliseconds(), x}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("claim job %s: %w", jobID, err)
+	}
+	switch str(res[0]) {
+	case "OK":
+		return &Claimed{
+			Fence:    num(res[1]),
+			Version:  num(res[2]),
+			State:    []byte(str(res[3])),
+			Attempts: int(num(res[4])),
+			Expires:  time.UnixMilli(num(res[5])),
+		}, nil
+	case "STALE":
+		return nil, ErrStale
+	case "INCIDENT":
+		return nil, ErrIncident
+	case "LEASED", "BUSY":
+		return nil, &LeasedError{Busy: str(res[0]) == "BUSY", RetryAfter: time.Duration(num(res[1])) * time.Millisecond}
+	}
+	return nil, fmt.Errorf("claim job %s: unexpected reply %v", jobID, res)
+}
+
+// Renew extends a lease to lease from now. It returns ErrStale or ErrFenced when the lease is
+// no longer the caller's.
+func (s *Store) Renew(ctx context.Context, instance, jobID string, fence int64, lease time.Duration) (time.Time, error) {
+	res, err := s.evalPipe(ctx, renewScript, s.keys(instance), []any{jobID, fence, lease.Milliseconds()}, nil)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("renew job %s: %w", jobID, err)
+	}
+	switch str(res[0]) {
+	case "OK":
+		return time.UnixMilli(num(res[1])), nil
+	case "STALE":
+		return time.Time{}, ErrStale
+	}
+	return time.Time{}, ErrFenced
+}
+
+// Step is one committed transition of an instance: what a job's segment produced.
+type Step struct {
+	Instance string
+	// Job is the consumed job and Fence the claim's fencing token.
+	Job   string
+	Fence int64
+	// ExpectedVersion is the version the state was computed from.
+	ExpectedVersion int64
+	State           []byte
+	Status          string
+	// NewJobs are added to the outbox; Cancel lists jobs the step removes.
+	NewJobs []NewJob
+	Cancel  []string
+}
+
+// Commit applies a step atomically: the state, version+1, the consumed job removed, new jobs
+// added. It returns the new version and done true when the same commit had already been
+// applied (a client retry). It returns ErrStale, ErrFenced or a *ConflictError otherwise.
+func (s *Store) Commit(ctx context.Context, st Step) (ver int64, done bool, err error) {
+	args := make([]any, 0, 6+2*len(st.NewJobs)+len(st.Cancel))
+	args = append(args, st.Job, st.Fence, st.ExpectedVersion, st.State, st.Status, len(st.NewJobs))
+	for _, j := range st.NewJobs {
+		args = append(args, j.ID, j.Envelope)
+	}
+	for _, c := range st.Cancel {
+		args = append(args, c)
+	}
+	res, err := s.evalPipe(ctx, commitScript, s.keys(st.Instance), args, s.addDue(ctx, st.NewJobs, ""))
+	if err != nil {
+		return 0, false, fmt.Errorf("commit job %s: %w", st.Job, err)
+	}
+	switch str(res[0]) {
+	case "OK", "DONE":
+		// The consumed job leaves the due index lazily: the reconciler drops entries whose job
+		// is gone. Removing it here would race with a claimer that took the job over.
+		return num(res[1]), str(res[0]) == "DONE", nil
+	case "STALE":
+		return 0, false, ErrStale
+	case "FENCED":
+		return 0, false, ErrFenced
+	case "CONFLICT":
+		return 0, false, &ConflictError{Current: num(res[1])}
+	}
+	return 0, false, fmt.Errorf("commit job %s: unexpected reply %v", st.Job, res)
+}
+
+// FailResult says what a failed attempt led to.
+type FailResult struct {
+	// Attempts counts failed attempts including this one.
+	Attempts int
+	// Incident is true when retries are exhausted and an incident was raised.
+	Incident bool
+}
+
+// Fail records a failed attempt and gives the lease back. When attempts reach maxAttempts it
+// raises an incident (incidentJSON describes it) and the job waits for an operator. retryAt is
+// when the reconciler looks at the job again if its message is lost.
+func (s *Store) Fail(ctx context.Context, instance, jobID string, fence int64, maxAttempts int, incidentJSON []byte, retryAt time.Time) (FailResult, error) {
+	res, err := s.evalPipe(ctx, failScript, s.keys(instance), []any{jobID, fence, maxAttempts, incidentJSON},
+		s.addDue(ctx, []NewJob{{ID: jobID, CheckAt: retryAt}}, ""))
+	if err != nil {
+		return FailResult{}, fmt.Errorf("fail job %s: %w", jobID, err)
+	}
+	switch str(res[0]) {
+	case "RETRY":
+		return FailResult{Attempts: int(num(res[1]))}, nil
+	case "INCIDENT":
+		return FailResult{Attempts: int(num(res[1])), Incident: true}, nil
+	case "STALE":
+		return FailResult{}, ErrStale
+	}
+	return FailResult{}, ErrFenced
+}
+
+// Release gives a lease back without counting an attempt (graceful shutdown).
+func (s *Store) Release(ctx context.Context, instance, jobID string, fence int64) error {
+	res, err := s.evalPipe(ctx, releaseScript, s.keys(instance), []any{jobID, fence}, nil)
+	if err != nil {
+		return fmt.Errorf("release job %s: %w", jobID, err)
+	}
+	switch str(res[0]) {
+	case "OK":
+		return nil
+	case "STALE":
+		return ErrStale
+	}
+	return ErrFenced
+}
+
+// Snapshot is everything stored about one instance, for reading.
+type Snapshot struct {
+	ID           string
+	Version      int64
+	Status       string
+	DefinitionID string
+	ProcessKey   string
+	BusinessKey  string
+	Created      time.Time
+	State        []byte
+	// Jobs holds the outstanding jobs' envelopes by id, Leases their live lease strings,
+	// Attempts their failed attempts and Incidents their incident JSON.
+	Jobs      map[string][]byte
+	Leases    map[string]string
+	Attempts  map[string]int
+	Incidents map[string]string
+}
+
+// Load reads an instance. It returns ErrNotFound when there is none with that id.
+func (s *Store) Load(ctx context.Context, id string) (*Snapshot, error) {
+	var inst *redis.MapStringStringCmd
+	var jobs *redis.MapStringStringCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		inst = p.HGetAll(ctx, s.instKey(id))
+		jobs = p.HGetAll(ctx, s.jobsKey(id))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load instance %s: %w", id, err)
+	}
+	h := inst.Val()
+	if len(h) == 0 {
+		return nil, fmt.Errorf("instance %s: %w", id, ErrNotFound)
+	}
+	ver, _ := strconv.ParseInt(h["ver"], 10, 64)
+	created, _ := strconv.ParseInt(h["created"], 10, 64)
+	snap := &Snapshot{ID: id, Version: ver, Status: h["status"], DefinitionID: h["def"], ProcessKey: h["key"],
+		BusinessKey: h["bk"], Created: time.UnixMilli(created), State: []byte(h["state"]),
+		Jobs: map[string][]byte{}, Leases: map[string]string{}, Attempts: map[string]int{}, Incidents: map[string]string{}}
+	for f, v := range jobs.Val() {
+		id, suffix := splitJobField(f)
+		switch suffix {
+		case "":
+			snap.Jobs[id] = []byte(v)
+		case "l":
+			snap.Leases[id] = v
+		case "a":
+			n, _ := strconv.Atoi(v)
+			snap.Attempts[id] = n
+		case "i":
+			snap.Incidents[id] = v
+		}
+	}
+	return snap, nil
+}
+
+// splitJobField splits an outbox field "J:x" into the job id and its one-letter suffix. Job ids
+// end in a number ("<instance>:<ver>:<ordinal>"), so a trailing ":<letter>" is a suffix.
+func splitJobField(f string) (string, string) {
+	if n := len(f); n >= 2 && f[n-2] == ':' && f[n-1] >= 'a' && f[n-1] <= 'z' {
+		return f[:n-2], f[n-1:]
+	}
+	return f, ""
+}

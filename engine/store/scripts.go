@@ -1,0 +1,196 @@
+package store
+
+import "github.com/redis/go-redis/v9"
+
+// The Lua scripts of the commit protocol (DESIGN §4). Each touches only the two keys of one
+// instance, which share the hash tag {<instanceId>}, so each is one atomic step on one slot, in
+// Redis and in Redis Cluster alike. Time comes from Redis (TIME), so worker clocks never decide
+// whether a lease is live.
+//
+// Layout of the outbox hash KEYS[2] for a job id J:
+//
+//	J       the job envelope (msgpack, opaque here)
+//	J:l     the lease "<fence>|<expiryMs>|<owner>", present while leased
+//	J:a     attempts that failed so far
+//	J:i     the incident (JSON) once retries are exhausted
+//	J:r     how often the reconciler republished it
+//
+// Fields of the instance hash KEYS[1]: ver, state, status, def, key, bk, created, fence (the
+// fencing-token counter), xl ("<jobId>|<expiryMs>": the live exclusive lease), lj and lf (the last
+// committed job and its fence, so a retried commit answers DONE), inc (open incidents).
+
+const luaNow = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`
+
+const luaClearExclusive = `
+local function clear_xl(id)
+  local xl = redis.call('HGET', KEYS[1], 'xl')
+  if xl and string.sub(xl, 1, #id + 1) == id .. '|' then redis.call('HDEL', KEYS[1], 'xl') end
+end
+`
+
+// claimScript: ARGV = id, owner, leaseMs, exclusive(0|1).
+// Returns {'OK', fence, ver, state, attempts, expiry} | {'STALE'} | {'INCIDENT'} |
+// {'LEASED', msLeft} | {'BUSY', msLeft}.
+var claimScript = redis.NewScript(luaNow + `
+local id = ARGV[1]
+if redis.call('HEXISTS', KEYS[2], id) == 0 then return {'STALE'} end
+if redis.call('HEXISTS', KEYS[2], id .. ':i') == 1 then return {'INCIDENT'} end
+local l = redis.call('HGET', KEYS[2], id .. ':l')
+if l then
+  local exp = tonumber(string.match(l, '^%d+|(%d+)|'))
+  if exp > now then return {'LEASED', tostring(exp - now)} end
+end
+local excl = ARGV[4] == '1'
+if excl then
+  local xl = redis.call('HGET', KEYS[1], 'xl')
+  if xl then
+    local xj, xexp = string.match(xl, '^(.*)|(%d+)$')
+    if xj ~= id and tonumber(xexp) > now then return {'BUSY', tostring(tonumber(xexp) - now)} end
+  end
+end
+local exp = now + tonumber(ARGV[3])
+local fence = redis.call('HINCRBY', KEYS[1], 'fence', 1)
+redis.call('HSET', KEYS[2], id .. ':l', fence .. '|' .. exp .. '|' .. ARGV[2])
+if excl then redis.call('HSET', KEYS[1], 'xl', id .. '|' .. exp) end
+local v = redis.call('HMGET', KEYS[1], 'ver', 'state')
+local att = redis.call('HGET', KEYS[2], id .. ':a') or '0'
+return {'OK', tostring(fence), v[1], v[2], att, tostring(exp)}
+`)
+
+// renewScript: ARGV = id, fence, leaseMs. Returns {'OK', expiry} | {'STALE'} | {'FENCED'}.
+var renewScript = redis.NewScript(luaNow + `
+local id = ARGV[1]
+if redis.call('HEXISTS', KEYS[2], id) == 0 then return {'STALE'} end
+local l = redis.call('HGET', KEYS[2], id .. ':l')
+if not l or string.match(l, '^(%d+)|') ~= ARGV[2] then return {'FENCED'} end
+local owner = string.match(l, '^%d+|%d+|(.*)$')
+local exp = now + tonumber(ARGV[3])
+redis.call('HSET', KEYS[2], id .. ':l', ARGV[2] .. '|' .. exp .. '|' .. owner)
+local xl = redis.call('HGET', KEYS[1], 'xl')
+if xl and string.sub(xl, 1, #id + 1) == id .. '|' then redis.call('HSET', KEYS[1], 'xl', id .. '|' .. exp) end
+return {'OK', tostring(exp)}
+`)
+
+// commitScript: ARGV = id, fence, expectedVer, state, status, nNew, nNew pairs of (jobId,
+// envelope), then the ids of jobs the step cancels.
+// Returns {'OK', ver} | {'DONE', ver} | {'STALE'} | {'FENCED'} | {'CONFLICT', ver}.
+var commitScript = redis.NewScript(`
+local id, fence = ARGV[1], ARGV[2]
+local h = redis.call('HMGET', KEYS[1], 'ver', 'lj', 'lf', 'inc')
+if h[2] == id and h[3] == fence then return {'DONE', h[1]} end
+if redis.call('HEXISTS', KEYS[2], id) == 0 then return {'STALE'} end
+local l = redis.call('HGET', KEYS[2], id .. ':l')
+if not l or string.match(l, '^(%d+)|') ~= fence then return {'FENCED'} end
+if h[1] ~= ARGV[3] then return {'CONFLICT', h[1]} end
+redis.call('HDEL', KEYS[2], id, id .. ':l', id .. ':a', id .. ':r')
+local i = 7
+for k = 1, tonumber(ARGV[6]) do
+  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+while i <= #ARGV do
+  local r = ARGV[i]
+  redis.call('HDEL', KEYS[2], r, r .. ':l', r .. ':a', r .. ':r', r .. ':i')
+  i = i + 1
+end
+local ver = tonumber(h[1]) + 1
+local status = ARGV[5]
+if status == 'running' and tonumber(h[4] or '0') > 0 then status = 'incident' end
+redis.call('HSET', KEYS[1], 'ver', ver, 'state', ARGV[4], 'status', status, 'lj', id, 'lf', fence)
+local xl = redis.call('HGET', KEYS[1], 'xl')
+if xl and string.sub(xl, 1, #id + 1) == id .. '|' then redis.call('HDEL', KEYS[1], 'xl') end
+return {'OK', tostring(ver)}
+`)
+
+// createScript: ARGV = state, status, def, key, businessKey, created, nNew, pairs of (jobId,
+// envelope). Returns {'OK', '1'} | {'EXISTS', ver}.
+var createScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return {'EXISTS', redis.call('HGET', KEYS[1], 'ver')} end
+redis.call('HSET', KEYS[1], 'ver', 1, 'state', ARGV[1], 'status', ARGV[2], 'def', ARGV[3],
+  'key', ARGV[4], 'bk', ARGV[5], 'created', ARGV[6], 'fence', 0, 'inc', 0)
+local i = 8
+for k = 1, tonumber(ARGV[7]) do
+  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+return {'OK', '1'}
+`)
+
+// failScript: ARGV = id, fence, maxAttempts, incidentJSON.
+// Returns {'RETRY', attempts} | {'INCIDENT', attempts} | {'STALE'} | {'FENCED'}.
+var failScript = redis.NewScript(luaClearExclusive + `
+local id = ARGV[1]
+if redis.call('HEXISTS', KEYS[2], id) == 0 then return {'STALE'} end
+local l = redis.call('HGET', KEYS[2], id .. ':l')
+if not l or string.match(l, '^(%d+)|') ~= ARGV[2] then return {'FENCED'} end
+local a = redis.call('HINCRBY', KEYS[2], id .. ':a', 1)
+redis.call('HDEL', KEYS[2], id .. ':l')
+clear_xl(id)
+if a >= tonumber(ARGV[3]) then
+  redis.call('HSET', KEYS[2], id .. ':i', ARGV[4])
+  redis.call('HINCRBY', KEYS[1], 'inc', 1)
+  if redis.call('HGET', KEYS[1], 'status') == 'running' then redis.call('HSET', KEYS[1], 'status', 'incident') end
+  return {'INCIDENT', tostring(a)}
+end
+return {'RETRY', tostring(a)}
+`)
+
+// releaseScript: ARGV = id, fence. Gives a lease back without counting an attempt, so another
+// worker can take the job at once. Returns {'OK'} | {'STALE'} | {'FENCED'}.
+var releaseScript = redis.NewScript(luaClearExclusive + `
+local id = ARGV[1]
+if redis.call('HEXISTS', KEYS[2], id) == 0 then return {'STALE'} end
+local l = redis.call('HGET', KEYS[2], id .. ':l')
+if not l or string.match(l, '^(%d+)|') ~= ARGV[2] then return {'FENCED'} end
+redis.call('HDEL', KEYS[2], id .. ':l')
+clear_xl(id)
+return {'OK'}
+`)
+
+// inspectScript, for the reconciler: ARGV = id.
+// Returns {'GONE'} | {'INCIDENT'} | {'LEASED', expiry} | {'DUE', envelope, republishCount}.
+// DUE counts one more republish.
+var inspectScript = redis.NewScript(luaNow + `
+local id = ARGV[1]
+local env = redis.call('HGET', KEYS[2], id)
+if not env then return {'GONE'} end
+if redis.call('HEXISTS', KEYS[2], id .. ':i') == 1 then return {'INCIDENT'} end
+local l = redis.call('HGET', KEYS[2], id .. ':l')
+if l then
+  local exp = tonumber(string.match(l, '^%d+|(%d+)|'))
+  if exp > now then return {'LEASED', tostring(exp)} end
+end
+local r = redis.call('HINCRBY', KEYS[2], id .. ':r', 1)
+return {'DUE', env, tostring(r)}
+`)
+
+// takeDueScript: KEYS[1] = the due index; ARGV = nowMs, limit, hideMs. Returns up to limit job
+// ids whose due time has passed and hides them for hideMs, so that reconcilers on several
+// servers rarely look at the same entry twice.
+var takeDueScript = redis.NewScript(`
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local hide = tonumber(ARGV[1]) + tonumber(ARGV[3])
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], hide, id) end
+return ids
+`)
+
+// deployScript: KEYS[1] = the definition hash of one process key, KEYS[2] = the set of keys;
+// ARGV = processKey, contentHash, encodedDefinitionWithoutVersion... Because the version is
+// inside the encoded definition, the caller passes a template and the script only assigns the
+// number: ARGV[3] is the encoded definition for version ARGV[4] (the caller's guess, latest+1).
+// Returns {'EXISTS', version} | {'OK', version} | {'RACE', latest}.
+var deployScript = redis.NewScript(`
+local v = redis.call('HGET', KEYS[1], 'h:' .. ARGV[2])
+if v then return {'EXISTS', v} end
+local latest = tonumber(redis.call('HGET', KEYS[1], 'latest') or '0')
+if latest + 1 ~= tonumber(ARGV[4]) then return {'RACE', tostring(latest)} end
+redis.call('HSET', KEYS[1], 'v:' .. ARGV[4], ARGV[3], 'h:' .. ARGV[2], ARGV[4], 'latest', ARGV[4])
+redis.call('SADD', KEYS[2], ARGV[1])
+return {'OK', ARGV[4]}
+`)
+
+var allScripts = []*redis.Script{claimScript, renewScript, commitScript, createScript, failScript,
+	releaseScript, inspectScript, takeDueScript, deployScript}

@@ -1,0 +1,167 @@
+// Package store owns Baton's state in Redis: process definitions, instance state with its
+// optimistic version, the per-instance outbox of jobs with leases and fencing tokens, and the
+// due index the reconciler scans. Every change to an instance is one Lua script on the instance's
+// own hash slot (DESIGN §4); indexes that span instances are best-effort and repaired by the
+// reconciler.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// DefaultPrefix is the key prefix used when Config.Prefix is empty.
+const DefaultPrefix = "baton:"
+
+// Config configures a Store.
+type Config struct {
+	// Prefix is prepended to every key, so several deployments or tests can share one Redis.
+	// Default DefaultPrefix ("baton:").
+	Prefix string
+}
+
+// Store reads and writes Baton's state in Redis. It is safe for concurrent use.
+type Store struct {
+	rdb    redis.UniversalClient
+	prefix string
+	due    string
+}
+
+// New returns a Store on rdb (a single node, Sentinel or Cluster client).
+func New(rdb redis.UniversalClient, cfg Config) *Store {
+	p := cfg.Prefix
+	if p == "" {
+		p = DefaultPrefix
+	}
+	return &Store{rdb: rdb, prefix: p, due: p + "due"}
+}
+
+// Client is the underlying Redis client.
+func (s *Store) Client() redis.UniversalClient { return s.rdb }
+
+// Prefix is the key prefix in use.
+func (s *Store) Prefix() string { return s.prefix }
+
+// LoadScripts loads every script into Redis's script cache, so steady-state calls are one
+// EVALSHA each. Calls still fall back to EVAL when Redis lost its cache (a restart, a failover).
+func (s *Store) LoadScripts(ctx context.Context) error {
+	for _, sc := range allScripts {
+		if err := sc.Load(ctx, s.rdb).Err(); err != nil {
+			return fmt.Errorf("load redis scripts: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) instKey(id string) string { return s.prefix + "inst:{" + id + "}" }
+func (s *Store) jobsKey(id string) string { return s.prefix + "inst:{" + id + "}:jobs" }
+func (s *Store) keys(id string) []string  { return []string{s.instKey(id), s.jobsKey(id)} }
+
+// Errors and outcomes of the commit protocol. They are values for errors.Is.
+var (
+	// ErrStale means the job is no longer outstanding: a commit already consumed it. The message
+	// that carried it can be acked.
+	ErrStale = errors.New("job is no longer outstanding")
+	// ErrFenced means the caller's lease was taken over by another claim: its fencing token is
+	// stale and its result must not be applied.
+	ErrFenced = errors.New("lease was taken over (stale fencing token)")
+	// ErrIncident means the job has exhausted its retries and waits for an operator.
+	ErrIncident = errors.New("job has an open incident")
+	// ErrNotFound means no instance or definition has that id.
+	ErrNotFound = errors.New("not found")
+)
+
+// LeasedError means the job cannot be claimed now: another worker holds its lease (Busy false),
+// or another exclusive job of the same instance does (Busy true). Retry after RetryAfter.
+type LeasedError struct {
+	Busy       bool
+	RetryAfter time.Duration
+}
+
+func (e *LeasedError) Error() string {
+	if e.Busy {
+		return fmt.Sprintf("another exclusive job of the instance is running (retry in %s)", e.RetryAfter)
+	}
+	return fmt.Sprintf("job is leased by another worker (retry in %s)", e.RetryAfter)
+}
+
+// ConflictError means the instance version moved since the claim: reload and re-apply.
+type ConflictError struct {
+	// Current is the instance's version now.
+	Current int64
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("instance version moved to %d (optimistic lock conflict)", e.Current)
+}
+
+// evalPipe runs one script plus extra commands in a single round trip. It uses EVALSHA and
+// falls back to EVAL when Redis answers NOSCRIPT; the scripts and the extra commands are
+// idempotent, so running the pipeline again is safe.
+func (s *Store) evalPipe(ctx context.Context, sc *redis.Script, keys []string, args []any,
+	extra func(redis.Pipeliner)) ([]any, error) {
+	run := func(sha bool) (*redis.Cmd, error) {
+		var cmd *redis.Cmd
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			if sha {
+				cmd = sc.EvalSha(ctx, p, keys, args...)
+			} else {
+				cmd = sc.Eval(ctx, p, keys, args...)
+			}
+			if extra != nil {
+				extra(p)
+			}
+			return nil
+		})
+		if err != nil && cmd.Err() == nil {
+			return cmd, err
+		}
+		return cmd, cmd.Err()
+	}
+	if extra == nil {
+		cmd := sc.Run(ctx, s.rdb, keys, args...)
+		return resultSlice(cmd)
+	}
+	cmd, err := run(true)
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		cmd, err = run(false)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return resultSlice(cmd)
+}
+
+func resultSlice(cmd *redis.Cmd) ([]any, error) {
+	v, err := cmd.Slice()
+	if err != nil {
+		return nil, err
+	}
+	if len(v) == 0 {
+		return nil, errors.New("empty script reply")
+	}
+	return v, nil
+}
+
+func str(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+func num(v any) int64 {
+	n, _ := strconv.ParseInt(strings.TrimSpace(str(v)), 10, 64)
+	return n
+}

@@ -1,0 +1,113 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"time"
+
+	"github.com/batonhq/baton/engine/job"
+)
+
+// InstanceView is the readable form of an instance, as `baton instance show -o json` prints it.
+type InstanceView struct {
+	ID                string         `json:"id"`
+	ProcessKey        string         `json:"processKey"`
+	DefinitionVersion int            `json:"definitionVersion"`
+	BusinessKey       string         `json:"businessKey,omitempty"`
+	Status            string         `json:"status"`
+	Version           int64          `json:"version"`
+	Started           time.Time      `json:"started"`
+	Ended             *time.Time     `json:"ended,omitempty"`
+	Variables         map[string]any `json:"variables"`
+	Tokens            []TokenView    `json:"tokens"`
+	Jobs              []JobView      `json:"jobs"`
+	Incidents         []IncidentView `json:"incidents"`
+	History           []HistoryEvent `json:"history"`
+}
+
+// TokenView is one token of an InstanceView.
+type TokenView struct {
+	ID         string `json:"id"`
+	ActivityID string `json:"activityId"`
+	// State is "waiting-job", "waiting-join" or "active".
+	State string `json:"state"`
+	JobID string `json:"jobId,omitempty"`
+}
+
+// JobView is one outstanding job of an InstanceView.
+type JobView struct {
+	ID         string `json:"id"`
+	TaskType   string `json:"taskType"`
+	Kind       string `json:"kind"`
+	ActivityID string `json:"activityId"`
+	TokenID    string `json:"tokenId"`
+	Exclusive  bool   `json:"exclusive"`
+	Attempts   int    `json:"attempts"`
+	Leased     bool   `json:"leased"`
+	Incident   bool   `json:"incident"`
+}
+
+// IncidentView is one open incident.
+type IncidentView struct {
+	JobID      string `json:"jobId"`
+	ActivityID string `json:"activityId"`
+	TaskType   string `json:"taskType,omitempty"`
+	TokenID    string `json:"tokenId"`
+	Error      string `json:"error"`
+	Attempts   int    `json:"attempts"`
+	Time       int64  `json:"time"`
+}
+
+// Instance reads an instance. It returns an error wrapping store.ErrNotFound for an unknown id.
+func (e *Engine) Instance(ctx context.Context, id string) (*InstanceView, error) {
+	snap, err := e.store.Load(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	st, err := DecodeState(snap.State)
+	if err != nil {
+		return nil, err
+	}
+	v := &InstanceView{ID: id, ProcessKey: st.ProcessKey, DefinitionVersion: st.DefinitionVersion,
+		BusinessKey: st.BusinessKey, Status: snap.Status, Version: snap.Version,
+		Started: time.UnixMilli(st.Started).UTC(), Variables: st.Variables, History: st.History,
+		Tokens: []TokenView{}, Jobs: []JobView{}, Incidents: []IncidentView{}}
+	if st.Ended > 0 {
+		t := time.UnixMilli(st.Ended).UTC()
+		v.Ended = &t
+	}
+	if v.History == nil {
+		v.History = []HistoryEvent{}
+	}
+	for _, t := range st.Tokens {
+		state := "active"
+		switch t.Wait {
+		case WaitJob:
+			state = "waiting-job"
+		case WaitJoin:
+			state = "waiting-join"
+		}
+		v.Tokens = append(v.Tokens, TokenView{ID: t.ID, ActivityID: t.Activity, State: state, JobID: t.Job})
+	}
+	for id, env := range snap.Jobs {
+		j, err := job.Decode(env)
+		if err != nil {
+			continue
+		}
+		_, leased := snap.Leases[id]
+		_, inc := snap.Incidents[id]
+		v.Jobs = append(v.Jobs, JobView{ID: id, TaskType: j.Type, Kind: j.Kind.String(), ActivityID: j.Activity,
+			TokenID: j.Token, Exclusive: j.Exclusive, Attempts: snap.Attempts[id], Leased: leased, Incident: inc})
+	}
+	sort.Slice(v.Jobs, func(a, b int) bool { return v.Jobs[a].ID < v.Jobs[b].ID })
+	for _, raw := range snap.Incidents {
+		var in incident
+		if json.Unmarshal([]byte(raw), &in) == nil {
+			v.Incidents = append(v.Incidents, IncidentView{JobID: in.Job, ActivityID: in.Activity, TaskType: in.TaskType,
+				TokenID: in.Token, Error: in.Error, Attempts: in.Attempts, Time: in.Time})
+		}
+	}
+	sort.Slice(v.Incidents, func(a, b int) bool { return v.Incidents[a].JobID < v.Incidents[b].JobID })
+	return v, nil
+}

@@ -1,0 +1,196 @@
+// Package baton is the Go SDK of Baton: connect to NATS and Redis, register delegates under
+// task types, run a worker, deploy models and start instances. It is a thin, stable facade over
+// the engine, queue and workers packages.
+//
+//	c, err := baton.Connect(ctx, baton.Config{NATSURL: "nats://nats:4222", RedisURL: "redis://redis:6379"})
+//	c.Register("com.acme.Charge", baton.DelegateFunc(func(ctx context.Context, t *baton.Task) error {
+//		t.SetVar("charged", true)
+//		return nil
+//	}))
+//	err = c.RunWorker(ctx, baton.WorkerConfig{})
+package baton
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"github.com/batonhq/baton/engine"
+	"github.com/batonhq/baton/engine/bpmn"
+	"github.com/batonhq/baton/engine/store"
+	"github.com/batonhq/baton/queue"
+	"github.com/batonhq/baton/workers"
+)
+
+// Re-exported types, so that delegates need only this package.
+type (
+	// Delegate is the code behind a task type. See engine.Delegate.
+	Delegate = engine.Delegate
+	// DelegateFunc adapts a function to Delegate.
+	DelegateFunc = engine.DelegateFunc
+	// Task is what a delegate sees of its activity. See engine.Task.
+	Task = engine.Task
+	// WorkerConfig configures RunWorker. See workers.Config for the defaults.
+	WorkerConfig = workers.Config
+	// EngineConfig configures leases, retries and the reconciler. See engine.Config.
+	EngineConfig = engine.Config
+	// QueueConfig configures streams and consumers. See queue.Config.
+	QueueConfig = queue.Config
+	// StartRequest asks for a new instance. See engine.StartRequest.
+	StartRequest = engine.StartRequest
+	// StartResult says what a start did.
+	StartResult = engine.StartResult
+	// InstanceView is the readable form of an instance.
+	InstanceView = engine.InstanceView
+	// Deployed says what a deploy did with one process.
+	Deployed = store.Deployed
+)
+
+// Environment variables read by ConfigFromEnv.
+const (
+	EnvNATSURL  = "BATON_NATS_URL"
+	EnvRedisURL = "BATON_REDIS_URL"
+	EnvPrefix   = "BATON_PREFIX"
+)
+
+// Config says where NATS and Redis are. The zero value connects to both on localhost.
+type Config struct {
+	// NATSURL is the NATS URL or a comma-separated seed list. Default "nats://127.0.0.1:4222".
+	NATSURL string
+	// RedisURL is a redis:// or rediss:// URL. Default "redis://127.0.0.1:6379".
+	RedisURL string
+	// Prefix is prepended to every Redis key. Default "baton:".
+	Prefix string
+	// Engine configures leases, retries and the reconciler.
+	Engine EngineConfig
+	// Queue configures streams and consumers; its URL is taken from NATSURL.
+	Queue QueueConfig
+	// Logger receives structured logs. Default: no logging.
+	Logger *zap.Logger
+	// Redis, when set, is used instead of dialing RedisURL (a Cluster or Sentinel client, say).
+	Redis redis.UniversalClient
+}
+
+// ConfigFromEnv fills empty URL and prefix fields of c from BATON_NATS_URL, BATON_REDIS_URL and
+// BATON_PREFIX.
+func ConfigFromEnv(c Config) Config {
+	if c.NATSURL == "" {
+		c.NATSURL = os.Getenv(EnvNATSURL)
+	}
+	if c.RedisURL == "" {
+		c.RedisURL = os.Getenv(EnvRedisURL)
+	}
+	if c.Prefix == "" {
+		c.Prefix = os.Getenv(EnvPrefix)
+	}
+	return c
+}
+
+// Client is a connection to Baton's NATS and Redis with a local engine. Safe for concurrent use.
+type Client struct {
+	eng      *engine.Engine
+	q        *queue.Queue
+	rdb      redis.UniversalClient
+	ownRedis bool
+	log      *zap.Logger
+}
+
+// Connect dials NATS and Redis and checks that both answer.
+func Connect(ctx context.Context, cfg Config) (*Client, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.NATSURL == "" {
+		cfg.NATSURL = "nats://127.0.0.1:4222"
+	}
+	if cfg.RedisURL == "" {
+		cfg.RedisURL = "redis://127.0.0.1:6379"
+	}
+	rdb, own := cfg.Redis, false
+	if rdb == nil {
+		opts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("redis url: %w", err)
+		}
+		rdb, own = redis.NewClient(opts), true
+	}
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		if own {
+			_ = rdb.Close()
+		}
+		return nil, fmt.Errorf("redis at %s: %w", RedactURL(cfg.RedisURL), err)
+	}
+	qc := cfg.Queue
+	qc.URL = cfg.NATSURL
+	q, err := queue.Connect(ctx, qc, cfg.Logger)
+	if err != nil {
+		if own {
+			_ = rdb.Close()
+		}
+		return nil, err
+	}
+	st := store.New(rdb, store.Config{Prefix: cfg.Prefix})
+	return &Client{eng: engine.New(cfg.Engine, st, q, cfg.Logger), q: q, rdb: rdb, ownRedis: own, log: cfg.Logger}, nil
+}
+
+// Close drains NATS and closes Redis (unless Config.Redis was given).
+func (c *Client) Close() {
+	c.q.Close()
+	if c.ownRedis {
+		_ = c.rdb.Close()
+	}
+}
+
+// Engine is the client's engine, for what the facade does not cover.
+func (c *Client) Engine() *engine.Engine { return c.eng }
+
+// Register makes d the delegate of taskType in this process.
+func (c *Client) Register(taskType string, d Delegate) { c.eng.Register(taskType, d) }
+
+// DeployFile parses a BPMN file and deploys every process in it. A model with problems deploys
+// nothing and the error lists each problem with file:line and element id.
+func (c *Client) DeployFile(ctx context.Context, path string) ([]Deployed, error) {
+	defs, err := bpmn.ParseFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return c.eng.Deploy(ctx, defs)
+}
+
+// DeployBytes is DeployFile for a model in memory; source names it in error messages.
+func (c *Client) DeployBytes(ctx context.Context, source string, data []byte) ([]Deployed, error) {
+	defs, err := bpmn.Parse(source, data)
+	if err != nil {
+		return nil, err
+	}
+	return c.eng.Deploy(ctx, defs)
+}
+
+// Start creates an instance and runs it in this process up to its first boundary, calling any
+// delegates registered here. A delegate error before the first boundary stores nothing.
+func (c *Client) Start(ctx context.Context, req StartRequest) (StartResult, error) {
+	if err := c.q.EnsureStreams(ctx); err != nil {
+		return StartResult{}, err
+	}
+	return c.eng.Start(ctx, req)
+}
+
+// Instance reads an instance; the error wraps ErrNotFound for an unknown id.
+func (c *Client) Instance(ctx context.Context, id string) (*InstanceView, error) {
+	return c.eng.Instance(ctx, id)
+}
+
+// ErrNotFound is wrapped by errors about unknown instances and definitions.
+var ErrNotFound = store.ErrNotFound
+
+// IsNotFound reports whether err says an instance or definition does not exist.
+func IsNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// RunWorker serves task types until ctx ends, then shuts down gracefully.
+func (c *Client) RunWorker(ctx context.Context, cfg WorkerConfig) error {
+	return workers.New(c.eng, cfg, c.log).Run(ctx)
+}

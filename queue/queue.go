@@ -1,0 +1,250 @@
+// Package queue owns Baton's use of NATS JetStream: the streams and their retention, one durable
+// pull consumer per task type, publishing jobs with deterministic Nats-Msg-Id, and dead letters.
+// It carries bytes; what they mean belongs to the engine.
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+)
+
+// Config configures the connection and the streams. The zero value is usable.
+type Config struct {
+	// URL is the NATS server URL, or a comma-separated seed list. Default nats.DefaultURL.
+	URL string
+	// Name is the connection name shown by the NATS server. Default "baton".
+	Name string
+	// Replicas is the stream replica count. Default 1; use 3 on a 3-node cluster.
+	Replicas int
+	// MemoryStorage keeps streams in memory instead of on disk. Default false (file storage).
+	MemoryStorage bool
+	// AckWait is how long a job consumer waits for an ack (extended by InProgress) before it
+	// redelivers. Default 30s.
+	AckWait time.Duration
+	// DuplicateWindow is how long JetStream remembers Nats-Msg-Id values. Default 2m.
+	DuplicateWindow time.Duration
+	// MaxAckPending caps unacknowledged jobs per task type across all workers. Default 10000.
+	MaxAckPending int
+}
+
+func (c *Config) defaults() {
+	if c.URL == "" {
+		c.URL = nats.DefaultURL
+	}
+	if c.Name == "" {
+		c.Name = "baton"
+	}
+	if c.Replicas <= 0 {
+		c.Replicas = 1
+	}
+	if c.AckWait <= 0 {
+		c.AckWait = 30 * time.Second
+	}
+	if c.DuplicateWindow <= 0 {
+		c.DuplicateWindow = 2 * time.Minute
+	}
+	if c.MaxAckPending <= 0 {
+		c.MaxAckPending = 10000
+	}
+}
+
+// Queue is a connection to JetStream with Baton's streams. It is safe for concurrent use.
+type Queue struct {
+	cfg Config
+	nc  *nats.Conn
+	js  jetstream.JetStream
+	log *zap.Logger
+}
+
+// Connect dials NATS and returns a Queue. It does not create streams; call EnsureStreams.
+func Connect(ctx context.Context, cfg Config, log *zap.Logger) (*Queue, error) {
+	cfg.defaults()
+	nc, err := nats.Connect(cfg.URL,
+		nats.Name(cfg.Name),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250*time.Millisecond),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				log.Warn("nats disconnected", zap.Error(err))
+			}
+		}),
+		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("nats reconnected", zap.String("url", c.ConnectedUrlRedacted())) }),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("connect to nats at %s: %w", cfg.URL, err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	return &Queue{cfg: cfg, nc: nc, js: js, log: log}, nil
+}
+
+// Conn is the underlying NATS connection.
+func (q *Queue) Conn() *nats.Conn { return q.nc }
+
+// JetStream is the underlying JetStream context.
+func (q *Queue) JetStream() jetstream.JetStream { return q.js }
+
+// Config returns the configuration in effect, defaults applied.
+func (q *Queue) Config() Config { return q.cfg }
+
+// Close drains the connection: pending publishes and acks are flushed first.
+func (q *Queue) Close() {
+	if err := q.nc.Drain(); err != nil {
+		q.nc.Close()
+	}
+}
+
+// EnsureStreams creates or updates Baton's streams. It is idempotent and safe to call from
+// every process at start-up.
+func (q *Queue) EnsureStreams(ctx context.Context) error {
+	storage := jetstream.FileStorage
+	if q.cfg.MemoryStorage {
+		storage = jetstream.MemoryStorage
+	}
+	streams := []jetstream.StreamConfig{
+		{Name: JobsStream, Subjects: []string{JobsPrefix + ">"}, Retention: jetstream.WorkQueuePolicy,
+			Duplicates: q.cfg.DuplicateWindow, AllowMsgSchedules: true},
+		{Name: StartStream, Subjects: []string{StartPrefix + ">"}, Retention: jetstream.WorkQueuePolicy,
+			Duplicates: q.cfg.DuplicateWindow},
+		{Name: MsgStream, Subjects: []string{MsgPrefix + ">"}, Retention: jetstream.WorkQueuePolicy,
+			Duplicates: q.cfg.DuplicateWindow},
+		{Name: EventsStream, Subjects: []string{EventPrefix + ">"}, Retention: jetstream.LimitsPolicy,
+			MaxAge: 7 * 24 * time.Hour},
+		{Name: DeadStream, Subjects: []string{DeadPrefix + ">"}, Retention: jetstream.LimitsPolicy,
+			MaxAge: 30 * 24 * time.Hour},
+	}
+	for _, sc := range streams {
+		sc.Storage = storage
+		sc.Replicas = q.cfg.Replicas
+		if _, err := q.js.CreateOrUpdateStream(ctx, sc); err != nil {
+			return fmt.Errorf("create stream %s: %w", sc.Name, err)
+		}
+	}
+	return nil
+}
+
+// JobConsumer creates or binds the durable consumer of taskType (w-<type>), shared by every
+// worker serving that type.
+func (q *Queue) JobConsumer(ctx context.Context, taskType string) (jetstream.Consumer, error) {
+	c, err := q.js.CreateOrUpdateConsumer(ctx, JobsStream, jetstream.ConsumerConfig{
+		Durable:       JobConsumerName(taskType),
+		Description:   "Baton jobs of task type " + taskType,
+		FilterSubject: JobSubject(taskType),
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       q.cfg.AckWait,
+		// Redis decides whether a job is done; NATS never gives up on one by itself.
+		MaxDeliver:    -1,
+		MaxAckPending: q.cfg.MaxAckPending,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("consumer for task type %q: %w", taskType, err)
+	}
+	return c, nil
+}
+
+// StartMessages creates or binds the durable consumer of start messages.
+func (q *Queue) StartMessages(ctx context.Context) (jetstream.Consumer, error) {
+	c, err := q.js.CreateOrUpdateConsumer(ctx, StartStream, jetstream.ConsumerConfig{
+		Durable:       StartConsumer,
+		Description:   "Baton start messages",
+		FilterSubject: StartPrefix + ">",
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       q.cfg.AckWait,
+		MaxDeliver:    -1,
+		MaxAckPending: q.cfg.MaxAckPending,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start consumer: %w", err)
+	}
+	return c, nil
+}
+
+// Message is one message to publish.
+type Message struct {
+	Subject string
+	// MsgID becomes Nats-Msg-Id: JetStream drops a second message with the same id within the
+	// duplicate window.
+	MsgID  string
+	Data   []byte
+	Header nats.Header
+}
+
+// Publish publishes messages concurrently and waits until JetStream has stored every one. It
+// returns the first error; messages before and after it may have been stored.
+func (q *Queue) Publish(ctx context.Context, msgs ...Message) error {
+	if len(msgs) == 1 {
+		m := msgs[0]
+		_, err := q.js.PublishMsg(ctx, q.natsMsg(m), jetstream.WithMsgID(m.MsgID))
+		if err != nil {
+			return fmt.Errorf("publish %s (%s): %w", m.Subject, m.MsgID, err)
+		}
+		return nil
+	}
+	futures := make([]jetstream.PubAckFuture, 0, len(msgs))
+	for _, m := range msgs {
+		f, err := q.js.PublishMsgAsync(q.natsMsg(m), jetstream.WithMsgID(m.MsgID))
+		if err != nil {
+			return fmt.Errorf("publish %s (%s): %w", m.Subject, m.MsgID, err)
+		}
+		futures = append(futures, f)
+	}
+	var first error
+	for i, f := range futures {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			if first == nil {
+				first = fmt.Errorf("publish %s (%s): %w", msgs[i].Subject, msgs[i].MsgID, err)
+			}
+		case <-ctx.Done():
+			return fmt.Errorf("publish: %w", ctx.Err())
+		}
+	}
+	return first
+}
+
+func (q *Queue) natsMsg(m Message) *nats.Msg {
+	return &nats.Msg{Subject: m.Subject, Data: m.Data, Header: m.Header}
+}
+
+// Dead-letter headers.
+const (
+	HeaderDeadReason  = "Baton-Dead-Reason"
+	HeaderDeadSubject = "Baton-Dead-Subject"
+	HeaderDeadSeq     = "Baton-Dead-Stream-Seq"
+)
+
+// DeadLetter stores msg in the dead-letter stream with its reason and then terminates it, so the
+// consumer moves on. Only use it for messages that can never be processed (undecodable, unknown
+// definition); never on the strength of what a worker believes about state.
+func (q *Queue) DeadLetter(ctx context.Context, msg jetstream.Msg, reason string) error {
+	h := nats.Header{}
+	for k, v := range msg.Headers() {
+		h[k] = v
+	}
+	h.Set(HeaderDeadReason, reason)
+	h.Set(HeaderDeadSubject, msg.Subject())
+	id := ""
+	if md, err := msg.Metadata(); err == nil {
+		h.Set(HeaderDeadSeq, fmt.Sprint(md.Sequence.Stream))
+		id = fmt.Sprintf("%s:%d", md.Stream, md.Sequence.Stream)
+	}
+	dead := Message{Subject: DeadPrefix + EncodeToken(msg.Subject()), MsgID: id, Data: msg.Data(), Header: h}
+	if err := q.Publish(ctx, dead); err != nil {
+		return fmt.Errorf("dead-letter %s: %w", msg.Subject(), err)
+	}
+	if err := msg.Term(); err != nil && !errors.Is(err, nats.ErrMsgAlreadyAckd) {
+		return fmt.Errorf("terminate dead-lettered %s: %w", msg.Subject(), err)
+	}
+	q.log.Warn("message dead-lettered", zap.String("subject", msg.Subject()), zap.String("reason", reason))
+	return nil
+}

@@ -1,0 +1,91 @@
+package queue
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Subject prefixes and stream names (DESIGN §3).
+const (
+	JobsStream   = "BATON_JOBS"
+	StartStream  = "BATON_START"
+	MsgStream    = "BATON_MSG"
+	EventsStream = "BATON_EVENTS"
+	// DeadStream keeps dead-lettered messages with their reason, for inspection and requeueing.
+	DeadStream = "BATON_DEAD"
+
+	JobsPrefix  = "baton.jobs."
+	StartPrefix = "baton.start."
+	MsgPrefix   = "baton.msg."
+	EventPrefix = "baton.events."
+	DeadPrefix  = "baton.dead."
+
+	// StartConsumer is the durable consumer shared by every server that processes start
+	// messages.
+	StartConsumer = "engine-start"
+)
+
+// EncodeToken turns any string (a task type such as "com.acme.Charge", a process key) into
+// exactly one NATS subject token that is also a valid consumer name. Letters, digits, '-' and
+// '_' stay as they are; every other byte becomes "~XX" (upper-case hex). The encoding is
+// reversible (DecodeToken) and never yields '.', '*', '>', whitespace or path separators, so a
+// type never spills into several tokens and work-queue filters never overlap.
+func EncodeToken(s string) string {
+	if s == "" {
+		return "~"
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "~%02X", c)
+	}
+	return b.String()
+}
+
+// DecodeToken reverses EncodeToken. It returns an error naming the position of a malformed
+// escape.
+func DecodeToken(tok string) (string, error) {
+	if tok == "~" {
+		return "", nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(tok); i++ {
+		c := tok[i]
+		if c != '~' {
+			b.WriteByte(c)
+			continue
+		}
+		if i+2 >= len(tok) {
+			return "", fmt.Errorf("token %q: truncated escape at byte %d", tok, i)
+		}
+		v, err := strconv.ParseUint(tok[i+1:i+3], 16, 8)
+		if err != nil {
+			return "", fmt.Errorf("token %q: bad escape at byte %d", tok, i)
+		}
+		b.WriteByte(byte(v))
+		i += 2
+	}
+	return b.String(), nil
+}
+
+// JobSubject is the subject that carries jobs of taskType: baton.jobs.<encoded type>.
+func JobSubject(taskType string) string { return JobsPrefix + EncodeToken(taskType) }
+
+// JobConsumerName is the durable consumer shared by every worker of taskType: w-<encoded type>.
+func JobConsumerName(taskType string) string { return "w-" + EncodeToken(taskType) }
+
+// StartSubject is the subject of start messages for processKey: baton.start.<encoded key>.
+func StartSubject(processKey string) string { return StartPrefix + EncodeToken(processKey) }
+
+// ProcessKeyOf returns the process key of a start subject.
+func ProcessKeyOf(subject string) (string, error) {
+	if !strings.HasPrefix(subject, StartPrefix) {
+		return "", fmt.Errorf("subject %q is not a start subject (%s<processKey>)", subject, StartPrefix)
+	}
+	return DecodeToken(strings.TrimPrefix(subject, StartPrefix))
+}

@@ -1,0 +1,115 @@
+package workers
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/batonhq/baton/engine"
+	"github.com/batonhq/baton/engine/job"
+	"github.com/batonhq/baton/engine/store"
+)
+
+// handleJob runs one job message: claim, execute with lease renewal, then ack or redeliver as
+// Redis decided. What happens if the process dies at each point:
+//   - before the claim: the message is redelivered after AckWait.
+//   - during the delegate: the lease expires, the message is redelivered, the next claim takes
+//     the job over with a new fencing token, and this attempt's result can never commit.
+//   - between commit and publish: the new jobs are in the outbox; the reconciler republishes them.
+//   - between publish and ack: the message is redelivered; the claim answers STALE and it is acked.
+func (w *Worker) handleJob(ctx context.Context, taskType string, msg jetstream.Msg) {
+	j, err := job.Decode(msg.Data())
+	if err != nil {
+		if derr := w.q.DeadLetter(ctx, msg, err.Error()); derr != nil {
+			w.log.Error("dead-lettering a malformed job failed", zap.String("taskType", taskType), zap.Error(derr))
+			_ = msg.NakWithDelay(time.Second)
+		}
+		return
+	}
+	log := w.log.With(zap.String("instance", j.Instance), zap.String("job", j.ID), zap.String("taskType", j.Type))
+	lease, err := w.eng.Claim(ctx, j)
+	var leased *store.LeasedError
+	switch {
+	case err == nil:
+	case errors.Is(err, store.ErrStale), errors.Is(err, store.ErrIncident):
+		_ = msg.Ack()
+		return
+	case errors.As(err, &leased):
+		_ = msg.NakWithDelay(redeliveryDelay(msg, leased))
+		return
+	default:
+		log.Warn("claim failed", zap.Error(err))
+		_ = msg.NakWithDelay(time.Second)
+		return
+	}
+
+	stop := w.keepAlive(ctx, lease, msg, log)
+	res, err := w.eng.Execute(ctx, lease)
+	stop()
+	if err != nil {
+		log.Warn("job execution failed before commit; redelivering", zap.Error(err))
+		_ = msg.NakWithDelay(time.Second)
+		return
+	}
+	switch res.Outcome {
+	case engine.Committed, engine.Stale, engine.Incident:
+		_ = msg.Ack()
+	case engine.Retry:
+		_ = msg.NakWithDelay(res.RetryAfter)
+	case engine.Fenced:
+		// Another claim owns the job now. Never ack on that belief: redeliver and let Redis
+		// answer STALE once the owner has committed.
+		log.Info("lease was taken over; result discarded")
+		_ = msg.NakWithDelay(time.Second)
+	case engine.Released:
+		_ = msg.Nak()
+	}
+}
+
+// keepAlive renews the lease in Redis and tells NATS the message is in progress, every third of
+// the lease, until the returned stop is called.
+func (w *Worker) keepAlive(ctx context.Context, l *engine.Lease, msg jetstream.Msg, log *zap.Logger) (stop func()) {
+	every := w.eng.Config().LeaseDuration / 3
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if err := w.eng.Renew(ctx, l); err != nil {
+					if errors.Is(err, store.ErrFenced) || errors.Is(err, store.ErrStale) {
+						log.Warn("lease lost while the delegate runs; its result will be discarded", zap.Error(err))
+						return
+					}
+					log.Warn("lease renewal failed", zap.Error(err))
+				}
+				_ = msg.InProgress()
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+// redeliveryDelay is how long a message that could not be claimed waits. A duplicate of a job
+// another worker runs waits for that lease to end. A job blocked by another exclusive job of the
+// same instance usually waits milliseconds, so it backs off from 10ms, doubling per delivery.
+func redeliveryDelay(msg jetstream.Msg, le *store.LeasedError) time.Duration {
+	if !le.Busy {
+		return le.RetryAfter + 50*time.Millisecond
+	}
+	d := 10 * time.Millisecond
+	if md, err := msg.Metadata(); err == nil {
+		d <<= min(md.NumDelivered, 8)
+	}
+	return min(d, le.RetryAfter+10*time.Millisecond, 2*time.Second)
+}

@@ -1,0 +1,72 @@
+package workers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/batonhq/baton/engine"
+	"github.com/batonhq/baton/queue"
+)
+
+// handleStart creates an instance from a start message. The instance id is derived from the
+// message's Nats-Msg-Id (or, without one, its stream sequence), so a redelivered or duplicated
+// message finds the instance it already created and runs nothing again. Malformed messages and
+// unknown processes are dead-lettered; a start whose synchronous part fails is retried and then
+// dead-lettered with the error.
+func (w *Worker) handleStart(ctx context.Context, msg jetstream.Msg) {
+	key, err := queue.ProcessKeyOf(msg.Subject())
+	if err != nil {
+		w.deadLetter(ctx, msg, err.Error())
+		return
+	}
+	sm, err := engine.DecodeStartMessage(msg.Data(), msg.Headers().Get("Content-Type"))
+	if err != nil {
+		w.deadLetter(ctx, msg, fmt.Sprintf("subject %s: %v", msg.Subject(), err))
+		return
+	}
+	md, err := msg.Metadata()
+	if err != nil {
+		w.deadLetter(ctx, msg, "not a JetStream message: "+err.Error())
+		return
+	}
+	idem := msg.Headers().Get(nats.MsgIdHdr)
+	if idem == "" {
+		idem = fmt.Sprintf("seq:%d", md.Sequence.Stream)
+	}
+	req := engine.StartRequest{ProcessKey: key, Version: sm.Version, BusinessKey: sm.BusinessKey,
+		Variables: sm.Variables, InstanceID: engine.DerivedInstanceID(key, idem)}
+	res, err := w.eng.Start(ctx, req)
+	var de *engine.DelegateError
+	switch {
+	case err == nil:
+		_ = msg.Ack()
+		if res.Created {
+			w.log.Debug("instance started from message", zap.String("instance", res.InstanceID), zap.String("process", key))
+		}
+	case errors.Is(err, engine.ErrUnknownProcess):
+		w.deadLetter(ctx, msg, err.Error())
+	case errors.As(err, &de):
+		if int(md.NumDelivered) >= w.cfg.MaxStartAttempts {
+			w.deadLetter(ctx, msg, fmt.Sprintf("start failed %d times: %v", md.NumDelivered, err))
+			return
+		}
+		w.log.Info("start failed; will retry", zap.String("process", key), zap.Error(err))
+		_ = msg.NakWithDelay(w.eng.Config().RetryDelay << min(md.NumDelivered-1, 10))
+	default:
+		w.log.Warn("start failed; redelivering", zap.String("process", key), zap.Error(err))
+		_ = msg.NakWithDelay(time.Second)
+	}
+}
+
+func (w *Worker) deadLetter(ctx context.Context, msg jetstream.Msg, reason string) {
+	if err := w.q.DeadLetter(ctx, msg, reason); err != nil {
+		w.log.Error("dead-lettering failed; redelivering", zap.String("subject", msg.Subject()), zap.Error(err))
+		_ = msg.NakWithDelay(time.Second)
+	}
+}
