@@ -78,8 +78,8 @@ func (c *Config) defaults() {
 // Observer is told about committed steps. Implementations must be fast and safe for concurrent
 // use.
 type Observer interface {
-	// JobCommitted is called after the step that consumed j committed; latency runs from the
-	// commit that created j to this one.
+	// JobCommitted is called after the step that consumed j committed and published; latency
+	// runs from the step that created j (millisecond resolution) to now.
 	JobCommitted(j *job.Job, latency time.Duration)
 }
 

@@ -129,18 +129,22 @@ func (e *Engine) Execute(ctx context.Context, l *Lease) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
+		hist, err := EncodeHistory(r.events)
+		if err != nil {
+			return Result{}, err
+		}
 		// The commit must not be abandoned half-way by a cancelled context: its outcome decides
 		// whether the message is acked.
 		cctx := context.WithoutCancel(ctx)
 		ver, _, err := e.store.Commit(cctx, store.Step{Instance: j.Instance, Job: j.ID, Fence: l.Fence,
-			ExpectedVersion: version, State: newBlob, Status: status, NewJobs: entries})
+			ExpectedVersion: version, State: newBlob, Status: status, History: hist, NewJobs: entries})
 		var conflict *store.ConflictError
 		switch {
 		case err == nil:
 			e.stats.Commits.Add(1)
 			e.publish(cctx, r.jobs, envs)
 			if e.cfg.Observer != nil {
-				e.cfg.Observer.JobCommitted(j, now.Sub(time.UnixMilli(j.Created)))
+				e.cfg.Observer.JobCommitted(j, time.Since(time.UnixMilli(j.Created)))
 			}
 			return Result{Outcome: Committed, Version: ver}, nil
 		case errors.As(err, &conflict):

@@ -52,6 +52,8 @@ type runner struct {
 	agenda []op
 	jobs   []*job.Job
 	steps  int
+	// events is this step's history, appended to the instance's history by the commit.
+	events []HistoryEvent
 
 	// recorded holds delegate results by call key (activity#occurrence) across replays; seen
 	// counts occurrences within this run.
@@ -94,7 +96,7 @@ func (r *runner) run() error {
 }
 
 func (r *runner) history(typ string, t *Token) {
-	r.st.History = append(r.st.History, HistoryEvent{Type: typ, Activity: t.Activity, Token: t.ID, Time: r.now})
+	r.events = append(r.events, HistoryEvent{Type: typ, Activity: t.Activity, Token: t.ID, Time: r.now})
 }
 
 // take moves t along flow and arrives at the target: an async-before marker, or a service task

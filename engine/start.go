@@ -122,8 +122,12 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (StartResult, erro
 	if err != nil {
 		return StartResult{}, err
 	}
+	hist, err := EncodeHistory(r.events)
+	if err != nil {
+		return StartResult{}, err
+	}
 	created, err := e.store.Create(ctx, store.NewInstance{ID: id, State: blob, Status: status,
-		DefinitionID: def.ID(), ProcessKey: def.Key, BusinessKey: req.BusinessKey, Created: now, Jobs: entries})
+		DefinitionID: def.ID(), ProcessKey: def.Key, BusinessKey: req.BusinessKey, Created: now, History: hist, Jobs: entries})
 	if err != nil {
 		return StartResult{}, err
 	}

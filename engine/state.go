@@ -34,8 +34,7 @@ type State struct {
 	Variables         map[string]any `msgpack:"vars"`
 	Tokens            []*Token       `msgpack:"tok"`
 	// Seq numbers tokens: token ids are "t<Seq>".
-	Seq     int            `msgpack:"seq"`
-	History []HistoryEvent `msgpack:"h"`
+	Seq int `msgpack:"seq"`
 	// Started and Ended are Unix milliseconds; Ended is 0 while the instance runs.
 	Started int64 `msgpack:"st"`
 	Ended   int64 `msgpack:"en,omitempty"`
@@ -56,7 +55,9 @@ const (
 	EventActivityEnd   = "activityEnd"
 )
 
-// HistoryEvent records an activity starting or ending, in commit order.
+// HistoryEvent records an activity starting or ending. A step's events are appended to the
+// instance's history list in Redis by the commit that applies the step, so the hot state blob
+// does not grow with the instance's past.
 type HistoryEvent struct {
 	Type     string `msgpack:"t" json:"type"`
 	Activity string `msgpack:"a" json:"activityId"`
@@ -88,6 +89,31 @@ func (s *State) newToken(activity string) *Token {
 	t := &Token{ID: fmt.Sprintf("t%d", s.Seq), Activity: activity}
 	s.Tokens = append(s.Tokens, t)
 	return t
+}
+
+// EncodeHistory encodes one step's history events.
+func EncodeHistory(events []HistoryEvent) ([]byte, error) {
+	if len(events) == 0 {
+		return nil, nil
+	}
+	b, err := msgpack.Marshal(events)
+	if err != nil {
+		return nil, fmt.Errorf("encode history: %w", err)
+	}
+	return b, nil
+}
+
+// DecodeHistory decodes and concatenates the stored steps' history events.
+func DecodeHistory(steps [][]byte) ([]HistoryEvent, error) {
+	out := []HistoryEvent{}
+	for _, b := range steps {
+		var events []HistoryEvent
+		if err := msgpack.Unmarshal(b, &events); err != nil {
+			return nil, fmt.Errorf("decode history: %w", err)
+		}
+		out = append(out, events...)
+	}
+	return out, nil
 }
 
 // EncodeState returns the msgpack encoding of s.

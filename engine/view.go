@@ -71,14 +71,14 @@ func (e *Engine) Instance(ctx context.Context, id string) (*InstanceView, error)
 	}
 	v := &InstanceView{ID: id, ProcessKey: st.ProcessKey, DefinitionVersion: st.DefinitionVersion,
 		BusinessKey: st.BusinessKey, Status: snap.Status, Version: snap.Version,
-		Started: time.UnixMilli(st.Started).UTC(), Variables: st.Variables, History: st.History,
+		Started: time.UnixMilli(st.Started).UTC(), Variables: st.Variables,
 		Tokens: []TokenView{}, Jobs: []JobView{}, Incidents: []IncidentView{}}
 	if st.Ended > 0 {
 		t := time.UnixMilli(st.Ended).UTC()
 		v.Ended = &t
 	}
-	if v.History == nil {
-		v.History = []HistoryEvent{}
+	if v.History, err = DecodeHistory(snap.History); err != nil {
+		return nil, err
 	}
 	for _, t := range st.Tokens {
 		state := "active"

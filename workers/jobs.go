@@ -30,7 +30,9 @@ func (w *Worker) handleJob(ctx context.Context, taskType string, msg jetstream.M
 		}
 		return
 	}
-	log := w.log.With(zap.String("instance", j.Instance), zap.String("job", j.ID), zap.String("taskType", j.Type))
+	// Fields are built only when something is logged: zap's With encodes them eagerly, which
+	// costs more than a claim on the hot path.
+	log := jobLogger{w.log, j}
 	lease, err := w.eng.Claim(ctx, j)
 	var leased *store.LeasedError
 	switch {
@@ -42,7 +44,7 @@ func (w *Worker) handleJob(ctx context.Context, taskType string, msg jetstream.M
 		_ = msg.NakWithDelay(redeliveryDelay(msg, leased))
 		return
 	default:
-		log.Warn("claim failed", zap.Error(err))
+		log.warn("claim failed", zap.Error(err))
 		_ = msg.NakWithDelay(time.Second)
 		return
 	}
@@ -51,7 +53,7 @@ func (w *Worker) handleJob(ctx context.Context, taskType string, msg jetstream.M
 	res, err := w.eng.Execute(ctx, lease)
 	stop()
 	if err != nil {
-		log.Warn("job execution failed before commit; redelivering", zap.Error(err))
+		log.warn("job execution failed before commit; redelivering", zap.Error(err))
 		_ = msg.NakWithDelay(time.Second)
 		return
 	}
@@ -63,7 +65,7 @@ func (w *Worker) handleJob(ctx context.Context, taskType string, msg jetstream.M
 	case engine.Fenced:
 		// Another claim owns the job now. Never ack on that belief: redeliver and let Redis
 		// answer STALE once the owner has committed.
-		log.Info("lease was taken over; result discarded")
+		log.info("lease was taken over; result discarded")
 		_ = msg.NakWithDelay(time.Second)
 	case engine.Released:
 		_ = msg.Nak()
@@ -71,34 +73,50 @@ func (w *Worker) handleJob(ctx context.Context, taskType string, msg jetstream.M
 }
 
 // keepAlive renews the lease in Redis and tells NATS the message is in progress, every third of
-// the lease, until the returned stop is called.
-func (w *Worker) keepAlive(ctx context.Context, l *engine.Lease, msg jetstream.Msg, log *zap.Logger) (stop func()) {
+// the lease, until the returned stop is called. A timer, not a goroutine, waits between
+// renewals: most jobs finish long before the first one.
+func (w *Worker) keepAlive(ctx context.Context, l *engine.Lease, msg jetstream.Msg, log jobLogger) (stop func()) {
 	every := w.eng.Config().LeaseDuration / 3
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				if err := w.eng.Renew(ctx, l); err != nil {
-					if errors.Is(err, store.ErrFenced) || errors.Is(err, store.ErrStale) {
-						log.Warn("lease lost while the delegate runs; its result will be discarded", zap.Error(err))
-						return
-					}
-					log.Warn("lease renewal failed", zap.Error(err))
-				}
-				_ = msg.InProgress()
-			}
+	var mu sync.Mutex // serialises a running renewal with stop
+	stopped := false
+	var t *time.Timer
+	t = time.AfterFunc(every, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
+			return
 		}
-	}()
-	return func() { close(done); wg.Wait() }
+		if err := w.eng.Renew(ctx, l); err != nil {
+			if errors.Is(err, store.ErrFenced) || errors.Is(err, store.ErrStale) {
+				log.warn("lease lost while the delegate runs; its result will be discarded", zap.Error(err))
+				return
+			}
+			log.warn("lease renewal failed", zap.Error(err))
+		}
+		_ = msg.InProgress()
+		t.Reset(every)
+	})
+	return func() {
+		t.Stop()
+		mu.Lock()
+		stopped = true
+		mu.Unlock()
+	}
 }
+
+// jobLogger logs with a job's fields, built only when a line is written.
+type jobLogger struct {
+	log *zap.Logger
+	j   *job.Job
+}
+
+func (l jobLogger) fields(extra []zap.Field) []zap.Field {
+	return append([]zap.Field{zap.String("instance", l.j.Instance), zap.String("job", l.j.ID),
+		zap.String("taskType", l.j.Type), zap.String("activity", l.j.Activity)}, extra...)
+}
+
+func (l jobLogger) warn(msg string, extra ...zap.Field) { l.log.Warn(msg, l.fields(extra)...) }
+func (l jobLogger) info(msg string, extra ...zap.Field) { l.log.Info(msg, l.fields(extra)...) }
 
 // redeliveryDelay is how long a message that could not be claimed waits. A duplicate of a job
 // another worker runs waits for that lease to end. A job blocked by another exclusive job of the

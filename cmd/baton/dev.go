@@ -251,4 +251,3 @@ func devRedis(ctx context.Context, g *globals) (url, note string, stop func(), e
 	}
 	return "redis://" + m.Addr(), "no redis-server on PATH: in-process, memory-only Redis", m.Close, nil
 }
-

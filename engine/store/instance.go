@@ -28,18 +28,20 @@ type NewInstance struct {
 	ProcessKey   string
 	BusinessKey  string
 	Created      time.Time
-	Jobs         []NewJob
+	// History is the first step's encoded history events; nil for none.
+	History []byte
+	Jobs    []NewJob
 }
 
 // Create stores a new instance and its first jobs in one atomic step. It returns created false,
 // and nothing changes, when the instance already exists (a duplicate start).
 func (s *Store) Create(ctx context.Context, in NewInstance) (created bool, err error) {
 	args := []any{in.State, in.Status, in.DefinitionID, in.ProcessKey, in.BusinessKey,
-		in.Created.UnixMilli(), len(in.Jobs)}
+		in.Created.UnixMilli(), in.History, len(in.Jobs)}
 	for _, j := range in.Jobs {
 		args = append(args, j.ID, j.Envelope)
 	}
-	res, err := s.evalPipe(ctx, createScript, s.keys(in.ID), args, s.addDue(ctx, in.Jobs, ""))
+	res, err := s.evalPipe(ctx, createScript, s.stepKeys(in.ID), args, s.addDue(ctx, in.Jobs, ""))
 	if err != nil {
 		return false, fmt.Errorf("create instance %s: %w", in.ID, err)
 	}
@@ -136,6 +138,9 @@ type Step struct {
 	ExpectedVersion int64
 	State           []byte
 	Status          string
+	// History is the step's encoded history events, appended to the instance's history; nil
+	// for none.
+	History []byte
 	// NewJobs are added to the outbox; Cancel lists jobs the step removes.
 	NewJobs []NewJob
 	Cancel  []string
@@ -145,15 +150,15 @@ type Step struct {
 // added. It returns the new version and done true when the same commit had already been
 // applied (a client retry). It returns ErrStale, ErrFenced or a *ConflictError otherwise.
 func (s *Store) Commit(ctx context.Context, st Step) (ver int64, done bool, err error) {
-	args := make([]any, 0, 6+2*len(st.NewJobs)+len(st.Cancel))
-	args = append(args, st.Job, st.Fence, st.ExpectedVersion, st.State, st.Status, len(st.NewJobs))
+	args := make([]any, 0, 7+2*len(st.NewJobs)+len(st.Cancel))
+	args = append(args, st.Job, st.Fence, st.ExpectedVersion, st.State, st.Status, st.History, len(st.NewJobs))
 	for _, j := range st.NewJobs {
 		args = append(args, j.ID, j.Envelope)
 	}
 	for _, c := range st.Cancel {
 		args = append(args, c)
 	}
-	res, err := s.evalPipe(ctx, commitScript, s.keys(st.Instance), args, s.addDue(ctx, st.NewJobs, ""))
+	res, err := s.evalPipe(ctx, commitScript, s.stepKeys(st.Instance), args, s.addDue(ctx, st.NewJobs, ""))
 	if err != nil {
 		return 0, false, fmt.Errorf("commit job %s: %w", st.Job, err)
 	}
@@ -225,6 +230,8 @@ type Snapshot struct {
 	BusinessKey  string
 	Created      time.Time
 	State        []byte
+	// History holds each committed step's encoded history events, oldest first.
+	History [][]byte
 	// Jobs holds the outstanding jobs' envelopes by id, Leases their live lease strings,
 	// Attempts their failed attempts and Incidents their incident JSON.
 	Jobs      map[string][]byte
@@ -237,9 +244,11 @@ type Snapshot struct {
 func (s *Store) Load(ctx context.Context, id string) (*Snapshot, error) {
 	var inst *redis.MapStringStringCmd
 	var jobs *redis.MapStringStringCmd
+	var hist *redis.StringSliceCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		inst = p.HGetAll(ctx, s.instKey(id))
 		jobs = p.HGetAll(ctx, s.jobsKey(id))
+		hist = p.LRange(ctx, s.histKey(id), 0, -1)
 		return nil
 	})
 	if err != nil {
@@ -252,7 +261,7 @@ func (s *Store) Load(ctx context.Context, id string) (*Snapshot, error) {
 	ver, _ := strconv.ParseInt(h["ver"], 10, 64)
 	created, _ := strconv.ParseInt(h["created"], 10, 64)
 	snap := &Snapshot{ID: id, Version: ver, Status: h["status"], DefinitionID: h["def"], ProcessKey: h["key"],
-		BusinessKey: h["bk"], Created: time.UnixMilli(created), State: []byte(h["state"]),
+		BusinessKey: h["bk"], Created: time.UnixMilli(created), State: []byte(h["state"]), History: toBytes(hist.Val()),
 		Jobs: map[string][]byte{}, Leases: map[string]string{}, Attempts: map[string]int{}, Incidents: map[string]string{}}
 	for f, v := range jobs.Val() {
 		id, suffix := splitJobField(f)
@@ -278,4 +287,12 @@ func splitJobField(f string) (string, string) {
 		return f[:n-2], f[n-1:]
 	}
 	return f, ""
+}
+
+func toBytes(ss []string) [][]byte {
+	out := make([][]byte, len(ss))
+	for i, s := range ss {
+		out[i] = []byte(s)
+	}
+	return out
 }

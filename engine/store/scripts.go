@@ -34,30 +34,31 @@ end
 // claimScript: ARGV = id, owner, leaseMs, exclusive(0|1).
 // Returns {'OK', fence, ver, state, attempts, expiry} | {'STALE'} | {'INCIDENT'} |
 // {'LEASED', msLeft} | {'BUSY', msLeft}.
-var claimScript = redis.NewScript(luaNow + `
+var claimScript = redis.NewScript(`
 local id = ARGV[1]
-if redis.call('HEXISTS', KEYS[2], id) == 0 then return {'STALE'} end
-if redis.call('HEXISTS', KEYS[2], id .. ':i') == 1 then return {'INCIDENT'} end
-local l = redis.call('HGET', KEYS[2], id .. ':l')
-if l then
-  local exp = tonumber(string.match(l, '^%d+|(%d+)|'))
+local j = redis.call('HMGET', KEYS[2], id, id .. ':i', id .. ':l', id .. ':a')
+if not j[1] then return {'STALE'} end
+if j[2] then return {'INCIDENT'} end
+` + luaNow + `
+if j[3] then
+  local exp = tonumber(string.match(j[3], '^%d+|(%d+)|'))
   if exp > now then return {'LEASED', tostring(exp - now)} end
 end
 local excl = ARGV[4] == '1'
-if excl then
-  local xl = redis.call('HGET', KEYS[1], 'xl')
-  if xl then
-    local xj, xexp = string.match(xl, '^(.*)|(%d+)$')
-    if xj ~= id and tonumber(xexp) > now then return {'BUSY', tostring(tonumber(xexp) - now)} end
-  end
+local h = redis.call('HMGET', KEYS[1], 'ver', 'state', 'fence', 'xl')
+if excl and h[4] then
+  local xj, xexp = string.match(h[4], '^(.*)|(%d+)$')
+  if xj ~= id and tonumber(xexp) > now then return {'BUSY', tostring(tonumber(xexp) - now)} end
 end
 local exp = now + tonumber(ARGV[3])
-local fence = redis.call('HINCRBY', KEYS[1], 'fence', 1)
+local fence = tonumber(h[3] or '0') + 1
 redis.call('HSET', KEYS[2], id .. ':l', fence .. '|' .. exp .. '|' .. ARGV[2])
-if excl then redis.call('HSET', KEYS[1], 'xl', id .. '|' .. exp) end
-local v = redis.call('HMGET', KEYS[1], 'ver', 'state')
-local att = redis.call('HGET', KEYS[2], id .. ':a') or '0'
-return {'OK', tostring(fence), v[1], v[2], att, tostring(exp)}
+if excl then
+  redis.call('HSET', KEYS[1], 'fence', fence, 'xl', id .. '|' .. exp)
+else
+  redis.call('HSET', KEYS[1], 'fence', fence)
+end
+return {'OK', tostring(fence), h[1], h[2], j[4] or '0', tostring(exp)}
 `)
 
 // renewScript: ARGV = id, fence, leaseMs. Returns {'OK', expiry} | {'STALE'} | {'FENCED'}.
@@ -74,45 +75,51 @@ if xl and string.sub(xl, 1, #id + 1) == id .. '|' then redis.call('HSET', KEYS[1
 return {'OK', tostring(exp)}
 `)
 
-// commitScript: ARGV = id, fence, expectedVer, state, status, nNew, nNew pairs of (jobId,
-// envelope), then the ids of jobs the step cancels.
+// commitScript: KEYS[3] is the history list. ARGV = id, fence, expectedVer, state, status,
+// history (the step's encoded events; empty for none), nNew, nNew pairs of (jobId, envelope),
+// then the ids of jobs the step cancels.
 // Returns {'OK', ver} | {'DONE', ver} | {'STALE'} | {'FENCED'} | {'CONFLICT', ver}.
 var commitScript = redis.NewScript(`
 local id, fence = ARGV[1], ARGV[2]
-local h = redis.call('HMGET', KEYS[1], 'ver', 'lj', 'lf', 'inc')
+local h = redis.call('HMGET', KEYS[1], 'ver', 'lj', 'lf', 'inc', 'xl')
 if h[2] == id and h[3] == fence then return {'DONE', h[1]} end
-if redis.call('HEXISTS', KEYS[2], id) == 0 then return {'STALE'} end
-local l = redis.call('HGET', KEYS[2], id .. ':l')
-if not l or string.match(l, '^(%d+)|') ~= fence then return {'FENCED'} end
+local j = redis.call('HMGET', KEYS[2], id, id .. ':l')
+if not j[1] then return {'STALE'} end
+if not j[2] or string.match(j[2], '^(%d+)|') ~= fence then return {'FENCED'} end
 if h[1] ~= ARGV[3] then return {'CONFLICT', h[1]} end
 redis.call('HDEL', KEYS[2], id, id .. ':l', id .. ':a', id .. ':r')
-local i = 7
-for k = 1, tonumber(ARGV[6]) do
-  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
-  i = i + 2
-end
-while i <= #ARGV do
-  local r = ARGV[i]
-  redis.call('HDEL', KEYS[2], r, r .. ':l', r .. ':a', r .. ':r', r .. ':i')
-  i = i + 1
+if ARGV[6] ~= '' then redis.call('RPUSH', KEYS[3], ARGV[6]) end
+local n = tonumber(ARGV[7])
+if n > 0 then redis.call('HSET', KEYS[2], unpack(ARGV, 8, 7 + 2 * n)) end
+if 8 + 2 * n <= #ARGV then
+  local del = {}
+  for k = 8 + 2 * n, #ARGV do
+    local r = ARGV[k]
+    del[#del + 1] = r
+    del[#del + 1] = r .. ':l'
+    del[#del + 1] = r .. ':a'
+    del[#del + 1] = r .. ':r'
+    del[#del + 1] = r .. ':i'
+  end
+  redis.call('HDEL', KEYS[2], unpack(del))
 end
 local ver = tonumber(h[1]) + 1
 local status = ARGV[5]
 if status == 'running' and tonumber(h[4] or '0') > 0 then status = 'incident' end
+if h[5] and string.sub(h[5], 1, #id + 1) == id .. '|' then redis.call('HDEL', KEYS[1], 'xl') end
 redis.call('HSET', KEYS[1], 'ver', ver, 'state', ARGV[4], 'status', status, 'lj', id, 'lf', fence)
-local xl = redis.call('HGET', KEYS[1], 'xl')
-if xl and string.sub(xl, 1, #id + 1) == id .. '|' then redis.call('HDEL', KEYS[1], 'xl') end
 return {'OK', tostring(ver)}
 `)
 
-// createScript: ARGV = state, status, def, key, businessKey, created, nNew, pairs of (jobId,
-// envelope). Returns {'OK', '1'} | {'EXISTS', ver}.
+// createScript: KEYS[3] is the history list. ARGV = state, status, def, key, businessKey,
+// created, history, nNew, pairs of (jobId, envelope). Returns {'OK', '1'} | {'EXISTS', ver}.
 var createScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'EXISTS', redis.call('HGET', KEYS[1], 'ver')} end
 redis.call('HSET', KEYS[1], 'ver', 1, 'state', ARGV[1], 'status', ARGV[2], 'def', ARGV[3],
   'key', ARGV[4], 'bk', ARGV[5], 'created', ARGV[6], 'fence', 0, 'inc', 0)
-local i = 8
-for k = 1, tonumber(ARGV[7]) do
+if ARGV[7] ~= '' then redis.call('RPUSH', KEYS[3], ARGV[7]) end
+local i = 9
+for k = 1, tonumber(ARGV[8]) do
   redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
   i = i + 2
 end

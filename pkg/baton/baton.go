@@ -140,6 +140,7 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 // Close drains NATS and closes Redis (unless Config.Redis was given).
 func (c *Client) Close() {
 	c.q.Close()
+	c.eng.Store().Close()
 	if c.ownRedis {
 		_ = c.rdb.Close()
 	}

@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// batcher coalesces concurrent script calls into shared pipelines (auto-pipelining). A call is
+// sent as soon as a flusher is free, together with whatever other calls are waiting then, so an
+// idle store adds no latency and a busy one pays the socket work of one round trip for many
+// calls. Each script still runs atomically; only their transport is shared.
+type batcher struct {
+	rdb  redis.UniversalClient
+	reqs chan *call
+	max  int
+	stop chan struct{}
+	once sync.Once
+}
+
+// call is one script invocation, with the commands to send right after it.
+type call struct {
+	ctx   context.Context
+	sc    *redis.Script
+	keys  []string
+	args  []any
+	extra func(redis.Pipeliner)
+	cmd   *redis.Cmd
+	err   error
+	done  chan struct{}
+}
+
+func newBatcher(rdb redis.UniversalClient, flushers, max int) *batcher {
+	b := &batcher{rdb: rdb, reqs: make(chan *call, 4*max), max: max, stop: make(chan struct{})}
+	for i := 0; i < flushers; i++ {
+		go b.loop()
+	}
+	return b
+}
+
+// do sends one call and waits for its reply.
+func (b *batcher) do(ctx context.Context, sc *redis.Script, keys []string, args []any, extra func(redis.Pipeliner)) (*redis.Cmd, error) {
+	c := &call{ctx: context.WithoutCancel(ctx), sc: sc, keys: keys, args: args, extra: extra, done: make(chan struct{})}
+	select {
+	case b.reqs <- c:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-b.stop:
+		return nil, ErrClosed
+	}
+	// Once queued the call runs even if ctx ends; wait for it, so the caller learns the outcome
+	// of a commit it may have applied.
+	<-c.done
+	return c.cmd, c.err
+}
+
+// close stops the flushers once the queued calls are sent.
+func (b *batcher) close() { b.once.Do(func() { close(b.stop) }) }
+
+func (b *batcher) loop() {
+	batch := make([]*call, 0, b.max)
+	for {
+		var first *call
+		select {
+		case first = <-b.reqs:
+		case <-b.stop:
+			// Send what is still queued; callers are waiting for it.
+			for {
+				select {
+				case c := <-b.reqs:
+					b.flush([]*call{c})
+				default:
+					return
+				}
+			}
+		}
+		batch = append(batch[:0], first)
+	drain:
+		for len(batch) < b.max {
+			select {
+			case c := <-b.reqs:
+				batch = append(batch, c)
+			default:
+				break drain
+			}
+		}
+		b.flush(batch)
+	}
+}
+
+func (b *batcher) flush(batch []*call) {
+	ctx := batch[0].ctx
+	_, err := b.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, c := range batch {
+			c.cmd = c.sc.EvalSha(c.ctx, p, c.keys, c.args...)
+			if c.extra != nil {
+				c.extra(p)
+			}
+		}
+		return nil
+	})
+	for _, c := range batch {
+		c.err = c.cmd.Err()
+		if c.err == nil && err != nil && !isScriptReply(err) {
+			c.err = err
+		}
+		if c.err != nil && redis.HasErrorPrefix(c.err, "NOSCRIPT") {
+			// Redis lost its script cache (restart, failover): send the source once more.
+			// The script did not run, so running it now is safe.
+			c.cmd = c.sc.Eval(c.ctx, b.rdb, c.keys, c.args...)
+			c.err = c.cmd.Err()
+		}
+		close(c.done)
+	}
+}
+
+// ErrClosed is returned by calls on a closed Store.
+var ErrClosed = errors.New("store is closed")
+
+// isScriptReply reports whether a pipeline error is only one command's reply (which that
+// command's own Err carries), not a transport failure.
+func isScriptReply(err error) bool {
+	_, ok := err.(redis.Error)
+	return ok
+}
