@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton/examples/order"
+	"github.com/batonhq/baton/pkg/baton"
+	"github.com/batonhq/baton/pkg/batontest"
+)
+
+// run executes the baton command line with the environment's servers and returns stdout.
+func run(t *testing.T, env *batontest.Env, args ...string) (string, error) {
+	t.Helper()
+	root := newRootCommand()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs(append([]string{"--nats", env.NATSURL, "--redis", env.RedisURL, "--prefix", env.Prefix, "--log-level", "error"}, args...))
+	err := root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func TestDeployStartAndShowAnInstance(t *testing.T) {
+	t.Parallel()
+	env := batontest.New(t)
+	file := filepath.Join(t.TempDir(), "order.bpmn")
+	if err := os.WriteFile(file, order.BPMN, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, env, "deploy", file)
+	if err != nil || !strings.Contains(out, "order version 1 (deployed)") {
+		t.Fatalf("deploy: %q %v", out, err)
+	}
+	out, err = run(t, env, "deploy", file)
+	if err != nil || !strings.Contains(out, "order version 1 (unchanged)") {
+		t.Fatalf("deploying the same content again must be a no-op: %q %v", out, err)
+	}
+	c := env.Client(env.Config())
+	order.Register(c)
+	batontest.RunWorker(t, c, baton.WorkerConfig{ServeEngineType: true})
+
+	out, err = run(t, env, "start", "order", "--var", "amount=150", "--var", "customer=ada", "--business-key", "o-1")
+	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	id := strings.TrimSpace(out)
+	var v map[string]any
+	batontest.Eventually(t, 30*time.Second, func() bool {
+		out, err := run(t, env, "instance", "show", id, "-o", "json")
+		if err != nil {
+			return false
+		}
+		v = nil
+		return json.Unmarshal([]byte(out), &v) == nil && v["status"] == "completed"
+	}, "instance %s never completed", id)
+	for _, field := range []string{"id", "processKey", "definitionVersion", "status", "version", "variables", "tokens", "history"} {
+		if _, ok := v[field]; !ok {
+			t.Errorf("instance show -o json lacks %q: %v", field, v)
+		}
+	}
+	vars := v["variables"].(map[string]any)
+	if vars["amount"] != float64(150) || vars["customer"] != "ada" || vars["fraudChecked"] != true {
+		t.Errorf("variables from --var: %v", vars)
+	}
+	hist := v["history"].([]any)
+	first := hist[0].(map[string]any)
+	if first["type"] != "activityStart" || first["activityId"] != "OrderReceived" {
+		t.Errorf("history must start with the start event: %v", first)
+	}
+	out, err = run(t, env, "instance", "show", id)
+	if err != nil || !strings.Contains(out, "completed") || !strings.Contains(out, "HISTORY") {
+		t.Errorf("table output: %q %v", out, err)
+	}
+}
+
+func TestBadInputNamesThePlace(t *testing.T) {
+	t.Parallel()
+	env := batontest.New(t)
+	bad := filepath.Join(t.TempDir(), "bad.bpmn")
+	if err := os.WriteFile(bad, []byte(`<?xml version="1.0"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+  <process id="p" isExecutable="true">
+    <startEvent id="s"/>
+    <sequenceFlow id="f" sourceRef="s" targetRef="u"/>
+    <userTask id="u"/>
+  </process>
+</definitions>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := run(t, env, "deploy", bad)
+	if err == nil || !strings.Contains(err.Error(), bad+":6") || !strings.Contains(err.Error(), `"u"`) {
+		t.Fatalf("deploy of an unsupported element: %v; want file:line and the element id", err)
+	}
+	keys, _ := env.Redis().Keys(context.Background(), env.Prefix+"*").Result()
+	if len(keys) != 0 {
+		t.Errorf("a rejected deploy stored %v", keys)
+	}
+	for _, args := range [][]string{
+		{"start", "p", "--var", "novalue"},
+		{"start", "no-such-process"},
+		{"instance", "show", "nope"},
+		{"instance", "show", "x", "-o", "yaml"},
+	} {
+		if _, err := run(t, env, args...); err == nil {
+			t.Errorf("%v: want an error", args)
+		}
+	}
+}
