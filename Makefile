@@ -7,7 +7,7 @@ BIN      ?= bin/baton
 FUZZTIME ?= 10s
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build dev test test-unit fuzz bench lint deps clean
+.PHONY: all build dev test fuzz bench lint deps clean
 
 all: build
 

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"maps"
 )
 
 // Delegate is the code behind a service task's task type. Execute may run more than once for
@@ -24,10 +23,12 @@ func (f DelegateFunc) Execute(ctx context.Context, t *Task) error { return f(ctx
 // variables. It is valid only during Execute.
 type Task struct {
 	// JobID is the id of the job whose step runs the delegate; for a synchronous start, which has
-	// no job, it is "start:<instanceId>".
+	// no job, it is "start:<instanceId>". It is the same on every attempt of the step: use it as
+	// the idempotency key of side effects.
 	JobID string
-	// FenceToken is the claim's fencing token (0 for a synchronous start). It grows with every
-	// claim of the job, so a downstream system can reject writes from a superseded attempt.
+	// FenceToken is the claim's fencing token (0 for a synchronous start). The instance's
+	// counter grows with every claim of any of its jobs, so a downstream system that stores the
+	// highest token it saw can reject writes from a superseded attempt.
 	FenceToken int64
 	// Attempt counts attempts of this job from 1.
 	Attempt     int
@@ -41,22 +42,47 @@ type Task struct {
 	set  map[string]any
 }
 
-// Var returns a process variable, or nil when it is not set.
+// Var returns a copy of a process variable, or nil when it is not set. Changing the copy
+// changes nothing; SetVar does.
 func (t *Task) Var(name string) any {
 	if v, ok := t.set[name]; ok {
-		return v
+		return deepCopy(v)
 	}
-	return t.vars[name]
+	return deepCopy(t.vars[name])
 }
 
 // Vars returns a copy of all process variables, including those set by this delegate so far.
 func (t *Task) Vars() map[string]any {
-	out := maps.Clone(t.vars)
-	if out == nil {
-		out = map[string]any{}
+	out := make(map[string]any, len(t.vars)+len(t.set))
+	for k, v := range t.vars {
+		out[k] = deepCopy(v)
 	}
-	maps.Copy(out, t.set)
+	for k, v := range t.set {
+		out[k] = deepCopy(v)
+	}
 	return out
+}
+
+// deepCopy copies maps and slices of a variable, so that a delegate cannot change the state
+// except through SetVar, whose values are what a replayed step re-applies.
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = deepCopy(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = deepCopy(e)
+		}
+		return out
+	case []byte:
+		return append([]byte(nil), x...)
+	}
+	return v
 }
 
 // SetVar sets a process variable. It takes effect when the step commits.

@@ -42,6 +42,9 @@ type Config struct {
 	// MaxConflictRetries bounds how often a step is re-applied after version conflicts.
 	// Default 50.
 	MaxConflictRetries int
+	// PublishTimeout bounds the wait for JetStream to store a step's jobs; on timeout the
+	// reconciler republishes them. Default 10s.
+	PublishTimeout time.Duration
 	// Observer, when set, is told about every committed job (for metrics and benchmarks).
 	Observer Observer
 	// CrashAfterCommit is for fault-injection tests only. When it returns true for a committed
@@ -72,6 +75,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxConflictRetries <= 0 {
 		c.MaxConflictRetries = 50
+	}
+	if c.PublishTimeout <= 0 {
+		c.PublishTimeout = 10 * time.Second
 	}
 }
 
@@ -193,6 +199,10 @@ func (e *Engine) publish(ctx context.Context, jobs []*job.Job, envs [][]byte) {
 	for i, j := range jobs {
 		msgs[i] = queue.Message{Subject: queue.JobSubject(j.Type), MsgID: j.ID, Data: envs[i]}
 	}
+	// Bounded: a lost publish acknowledgement must not hold the worker (or its shutdown); the
+	// jobs are in the outbox either way.
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.PublishTimeout)
+	defer cancel()
 	if err := e.queue.Publish(ctx, msgs...); err != nil {
 		e.stats.PublishFailures.Add(1)
 		e.log.Warn("publish after commit failed; the reconciler will republish", zap.Error(err))

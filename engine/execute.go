@@ -29,7 +29,11 @@ type Lease struct {
 // message), store.ErrIncident (it waits for an operator: ack), or a *store.LeasedError (another
 // claim holds it or another exclusive job of the instance runs: redeliver later).
 func (e *Engine) Claim(ctx context.Context, j *job.Job) (*Lease, error) {
-	c, err := e.store.Claim(ctx, j.Instance, j.ID, e.cfg.Owner, j.Exclusive, e.cfg.LeaseDuration)
+	inc, _ := json.Marshal(incident{Activity: j.Activity, TaskType: j.Type, Job: j.ID, Token: j.Token,
+		Error:    fmt.Sprintf("the job's lease expired %d times: the worker running it died or hung each time", e.cfg.MaxAttempts),
+		Attempts: e.cfg.MaxAttempts, Time: time.Now().UnixMilli()})
+	c, err := e.store.Claim(ctx, store.ClaimRequest{Instance: j.Instance, Job: j.ID, Owner: e.cfg.Owner,
+		Exclusive: j.Exclusive, Lease: e.cfg.LeaseDuration, MaxExpiries: e.cfg.MaxAttempts, Incident: inc})
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +43,7 @@ func (e *Engine) Claim(ctx context.Context, j *job.Job) (*Lease, error) {
 // Renew extends l by the lease duration. It returns store.ErrFenced or store.ErrStale when the
 // lease is no longer ours; the running step's result will then be discarded at commit.
 func (e *Engine) Renew(ctx context.Context, l *Lease) error {
-	exp, err := e.store.Renew(ctx, l.Job.Instance, l.Job.ID, l.Fence, e.cfg.LeaseDuration)
+	exp, err := e.store.Renew(ctx, l.Job.Instance, l.Job.ID, l.Fence, l.Job.Exclusive, e.cfg.LeaseDuration)
 	if err != nil {
 		return err
 	}
@@ -96,11 +100,13 @@ func (e *Engine) Execute(ctx context.Context, l *Lease) (Result, error) {
 	for attempt := 0; ; attempt++ {
 		st, err := DecodeState(blob)
 		if err != nil {
-			return e.fail(ctx, l, err)
+			return e.fail(ctx, l, fmt.Errorf("%w: %v", errDecode, err))
 		}
 		def, err := e.Definition(ctx, st.ProcessKey, st.DefinitionVersion)
 		if err != nil {
-			if errors.Is(err, store.ErrNotFound) {
+			if isDeterministic(err) {
+				// A missing or unreadable definition fails the same way every time: count the
+				// attempt so it ends in an incident rather than a redelivery loop.
 				return e.fail(ctx, l, err)
 			}
 			return Result{}, err
@@ -121,17 +127,10 @@ func (e *Engine) Execute(ctx context.Context, l *Lease) (Result, error) {
 			st.Ended = now.UnixMilli()
 		}
 		r.assignJobIDs(version + 1)
-		entries, envs, err := e.outboxEntries(r.jobs)
+		entries, envs, newBlob, hist, err := e.encodeStep(r, st)
 		if err != nil {
-			return Result{}, err
-		}
-		newBlob, err := EncodeState(st)
-		if err != nil {
-			return Result{}, err
-		}
-		hist, err := EncodeHistory(r.events)
-		if err != nil {
-			return Result{}, err
+			// Unencodable variables (a func, a channel) fail the same way every time.
+			return e.fail(ctx, l, &DelegateError{Activity: j.Activity, TaskType: j.Type, Err: err})
 		}
 		// The commit must not be abandoned half-way by a cancelled context: its outcome decides
 		// whether the message is acked.
@@ -162,13 +161,87 @@ func (e *Engine) Execute(ctx context.Context, l *Lease) (Result, error) {
 		case errors.Is(err, store.ErrFenced):
 			e.stats.Fenced.Add(1)
 			return Result{Outcome: Fenced}, nil
-		case errors.Is(err, store.ErrStale):
-			e.stats.Stale.Add(1)
-			return Result{Outcome: Stale}, nil
 		default:
+			// STALE, or a transport error: the commit's reply may have been lost after it was
+			// applied. The step's job ids are deterministic, so the outbox tells.
+			committed, rerr := e.resolveUncertainCommit(cctx, j, l.Fence, r.jobs, envs)
+			if rerr != nil {
+				return Result{}, fmt.Errorf("%w (and resolving its outcome: %v)", err, rerr)
+			}
+			if committed {
+				e.stats.Commits.Add(1)
+				return Result{Outcome: Committed}, nil
+			}
+			if errors.Is(err, store.ErrStale) {
+				e.stats.Stale.Add(1)
+				return Result{Outcome: Stale}, nil
+			}
 			return Result{}, err
 		}
 	}
+}
+
+// encodeStep encodes what a step commits: its new jobs, the state and its history events.
+func (e *Engine) encodeStep(r *runner, st *State) ([]store.NewJob, [][]byte, []byte, []byte, error) {
+	entries, envs, err := e.outboxEntries(r.jobs)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	blob, err := EncodeState(st)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	hist, err := EncodeHistory(r.events)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return entries, envs, blob, hist, nil
+}
+
+// resolveUncertainCommit finds out whether this step's commit was applied although its reply
+// was lost or came back STALE (a retry after the first try had committed and another job had
+// committed since). If it was, it publishes the step's jobs that are still outstanding (same
+// Nats-Msg-Id, so JetStream drops duplicates) and reports true.
+func (e *Engine) resolveUncertainCommit(ctx context.Context, j *job.Job, fence int64, jobs []*job.Job, envs [][]byte) (bool, error) {
+	if len(jobs) == 0 {
+		lj, lf, err := e.store.LastCommit(ctx, j.Instance)
+		return err == nil && lj == j.ID && lf == fence, err
+	}
+	ids := make([]string, len(jobs))
+	for i, nj := range jobs {
+		ids[i] = nj.ID
+	}
+	present, err := e.store.OutboxHas(ctx, j.Instance, ids)
+	if err != nil {
+		return false, err
+	}
+	if len(present) == 0 {
+		lj, lf, err := e.store.LastCommit(ctx, j.Instance)
+		// Committed, and every job it created is consumed already: nothing to publish.
+		return err == nil && lj == j.ID && lf == fence, err
+	}
+	keep := map[string]bool{}
+	for _, id := range present {
+		keep[id] = true
+	}
+	var pj []*job.Job
+	var pe [][]byte
+	for i, nj := range jobs {
+		if keep[nj.ID] {
+			pj, pe = append(pj, nj), append(pe, envs[i])
+		}
+	}
+	e.log.Info("commit reply was lost but the commit was applied; publishing its jobs",
+		zap.String("instance", j.Instance), zap.String("job", j.ID), zap.Int("jobs", len(pj)))
+	e.publish(ctx, pj, pe)
+	return true, nil
+}
+
+// isDeterministic reports whether an error would recur on every attempt (and so must count
+// towards an incident), as opposed to a transient infrastructure failure.
+func isDeterministic(err error) bool {
+	var de *DelegateError
+	return errors.Is(err, store.ErrNotFound) || errors.As(err, &de) || errors.Is(err, errDecode)
 }
 
 // resume continues the job's token at its boundary.

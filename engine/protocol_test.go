@@ -363,3 +363,43 @@ func TestStartWithTheSameInstanceIDRunsOnce(t *testing.T) {
 		t.Fatalf("delegate ran %d times for one instance", calls.Load())
 	}
 }
+
+func TestParallelJoinWaitsForEveryIncomingFlow(t *testing.T) {
+	t.Parallel()
+	// Two tokens reach the join over the same flow (through the merge M) before the third
+	// arrives over the other: the join must wait for a token on each of its incoming flows.
+	doc := model("p", `
+    <startEvent id="Start"/>
+    <sequenceFlow id="f0" sourceRef="Start" targetRef="Fork"/>
+    <parallelGateway id="Fork"/>
+    <sequenceFlow id="fa" sourceRef="Fork" targetRef="M"/>
+    <sequenceFlow id="fb" sourceRef="Fork" targetRef="M"/>
+    <sequenceFlow id="fc" sourceRef="Fork" targetRef="T"/>
+    <exclusiveGateway id="M"/>
+    <sequenceFlow id="fm" sourceRef="M" targetRef="Join"/>
+    <task id="T"/>
+    <sequenceFlow id="ft" sourceRef="T" targetRef="Join"/>
+    <parallelGateway id="Join"/>
+    <sequenceFlow id="fe" sourceRef="Join" targetRef="End"/>
+    <endEvent id="End"/>`)
+	_, c := deployed(t, doc, nil)
+	res, err := c.Start(context.Background(), baton.StartRequest{ProcessKey: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := show(t, c, res.InstanceID)
+	pos := map[string]int{}
+	for i, e := range v.History {
+		pos[e.Type+":"+e.Activity] = i
+	}
+	if count(v.History, engine.EventActivityStart, "Join") != 1 {
+		t.Fatalf("the join fired %d times, want once: %+v", count(v.History, engine.EventActivityStart, "Join"), v.History)
+	}
+	if pos[engine.EventActivityStart+":Join"] < pos[engine.EventActivityEnd+":T"] {
+		t.Errorf("the join fired before a token came over T's flow: %+v", v.History)
+	}
+	// The second token over M's flow waits for another one over T's flow, as BPMN says.
+	if len(v.Tokens) != 1 || v.Tokens[0].ActivityID != "Join" || v.Tokens[0].State != "waiting-join" {
+		t.Errorf("tokens = %+v, want the extra token waiting at the join", v.Tokens)
+	}
+}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -17,6 +18,9 @@ type ReconcilerConfig struct {
 	Interval time.Duration
 	// Batch is how many due jobs one scan takes. Default 500.
 	Batch int
+	// RepairInterval is how often every outbox is scanned for jobs missing from the due index
+	// (a crash or failed write between a commit and its index entry). Default 5m.
+	RepairInterval time.Duration
 }
 
 // RunReconciler keeps the outbox and JetStream in step until ctx ends (DESIGN §4, guarantee 2).
@@ -34,8 +38,13 @@ func (e *Engine) RunReconciler(ctx context.Context, cfg ReconcilerConfig) error 
 	if cfg.Batch <= 0 {
 		cfg.Batch = 500
 	}
+	if cfg.RepairInterval <= 0 {
+		cfg.RepairInterval = 5 * time.Minute
+	}
 	t := time.NewTicker(cfg.Interval)
 	defer t.Stop()
+	repair := time.NewTicker(cfg.RepairInterval)
+	defer repair.Stop()
 	for {
 		for {
 			n, err := e.ReconcileOnce(ctx, cfg.Batch)
@@ -49,6 +58,14 @@ func (e *Engine) RunReconciler(ctx context.Context, cfg ReconcilerConfig) error 
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-repair.C:
+			n, err := e.store.RepairDue(ctx, time.Now())
+			switch {
+			case err != nil && ctx.Err() == nil:
+				e.log.Warn("due-index repair failed", zap.Error(err))
+			case n > 0:
+				e.log.Warn("due-index repair re-added jobs missing from the index", zap.Int("jobs", n))
+			}
 		case <-t.C:
 		}
 	}
@@ -81,6 +98,10 @@ func (e *Engine) reconcileJob(ctx context.Context, id string) error {
 		return e.store.Schedule(ctx, id, ins.LeasedUntil.Add(time.Second))
 	}
 	j, err := job.Decode(ins.Envelope)
+	if errors.Is(err, job.ErrNewerSchema) {
+		// Written by a newer build during a rolling upgrade: look again later.
+		return e.store.Schedule(ctx, id, time.Now().Add(e.cfg.OverdueAfter))
+	}
 	if err != nil {
 		e.log.Error("outbox holds an undecodable job; leaving it for an operator", zap.String("job", id), zap.Error(err))
 		return e.store.Unschedule(ctx, id)

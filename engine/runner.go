@@ -104,6 +104,7 @@ func (r *runner) history(typ string, t *Token) {
 func (r *runner) take(t *Token, flowID string) error {
 	f := r.def.Flows[flowID]
 	t.Activity = f.Target
+	t.Via = flowID
 	return r.arrive(t)
 }
 
@@ -151,26 +152,9 @@ func (r *runner) assignJobIDs(ver int64) {
 
 func (r *runner) start(t *Token) error {
 	n := r.def.Nodes[t.Activity]
-	if n.Kind == model.ParallelGateway && len(n.Incoming) > 1 {
-		waiting := 0
-		for _, o := range r.st.Tokens {
-			if o != t && o.Activity == n.ID && o.Wait == WaitJoin {
-				waiting++
-			}
-		}
-		if waiting+1 < len(n.Incoming) {
-			t.Wait = WaitJoin
-			return nil
-		}
-		// The join fires: the arriving token continues, the waiting ones merge into it.
-		for i := 0; i < len(r.st.Tokens); {
-			o := r.st.Tokens[i]
-			if o != t && o.Activity == n.ID && o.Wait == WaitJoin {
-				r.st.Tokens = append(r.st.Tokens[:i], r.st.Tokens[i+1:]...)
-				continue
-			}
-			i++
-		}
+	if n.Kind == model.ParallelGateway && len(n.Incoming) > 1 && !r.join(t, n) {
+		t.Wait = WaitJoin
+		return nil
 	}
 	t.Wait = ""
 	r.history(EventActivityStart, t)
@@ -181,6 +165,31 @@ func (r *runner) start(t *Token) error {
 	}
 	r.push(opEnd, t, "")
 	return nil
+}
+
+// join reports whether a parallel join fires now that t arrived: it does when every incoming
+// flow has a token (t's own flow counts). The arriving token continues and one waiting token of
+// each other flow merges into it; extra tokens on a flow wait for the next firing.
+func (r *runner) join(t *Token, n *model.Node) bool {
+	byFlow := map[string]*Token{t.Via: t}
+	for _, o := range r.st.Tokens {
+		if o != t && o.Activity == n.ID && o.Wait == WaitJoin {
+			if _, seen := byFlow[o.Via]; !seen {
+				byFlow[o.Via] = o
+			}
+		}
+	}
+	for _, f := range n.Incoming {
+		if byFlow[f] == nil {
+			return false
+		}
+	}
+	for _, f := range n.Incoming {
+		if o := byFlow[f]; o != t {
+			r.st.removeToken(o.ID)
+		}
+	}
+	return true
 }
 
 func (r *runner) end(t *Token) {

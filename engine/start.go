@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/batonhq/baton/engine/job"
 	"github.com/batonhq/baton/engine/store"
 )
 
@@ -87,7 +88,12 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (StartResult, erro
 	if id == "" {
 		id = NewInstanceID()
 	} else if snap, err := e.store.Load(ctx, id); err == nil {
-		// A duplicate start (redelivered message, retried call): run nothing again.
+		// A duplicate start (redelivered message, retried call): run nothing again. If the
+		// first start's reply was lost, its jobs may never have been published: publish the
+		// ones still waiting (same Nats-Msg-Id, so JetStream drops copies).
+		if snap.Version == 1 {
+			e.republishWaiting(ctx, snap)
+		}
 		return StartResult{InstanceID: id, Status: snap.Status, DefinitionVersion: version}, nil
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return StartResult{}, err
@@ -114,17 +120,9 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (StartResult, erro
 		st.Ended = now.UnixMilli()
 	}
 	r.assignJobIDs(1)
-	entries, envs, err := e.outboxEntries(r.jobs)
+	entries, envs, blob, hist, err := e.encodeStep(r, st)
 	if err != nil {
-		return StartResult{}, err
-	}
-	blob, err := EncodeState(st)
-	if err != nil {
-		return StartResult{}, err
-	}
-	hist, err := EncodeHistory(r.events)
-	if err != nil {
-		return StartResult{}, err
+		return StartResult{}, &DelegateError{Activity: def.StartID, Err: err}
 	}
 	created, err := e.store.Create(ctx, store.NewInstance{ID: id, State: blob, Status: status,
 		DefinitionID: def.ID(), ProcessKey: def.Key, BusinessKey: req.BusinessKey, Created: now, History: hist, Jobs: entries})
@@ -138,4 +136,19 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (StartResult, erro
 	e.log.Debug("instance started", zap.String("instance", id), zap.String("process", def.ID()),
 		zap.Int("jobs", len(r.jobs)), zap.String("status", status))
 	return StartResult{InstanceID: id, Created: true, Status: status, DefinitionVersion: version}, nil
+}
+
+// republishWaiting publishes an instance's outstanding jobs that no worker holds.
+func (e *Engine) republishWaiting(ctx context.Context, snap *store.Snapshot) {
+	var jobs []*job.Job
+	var envs [][]byte
+	for id, env := range snap.Jobs {
+		if _, leased := snap.Leases[id]; leased {
+			continue
+		}
+		if j, err := job.Decode(env); err == nil {
+			jobs, envs = append(jobs, j), append(envs, env)
+		}
+	}
+	e.publish(ctx, jobs, envs)
 }

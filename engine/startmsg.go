@@ -45,6 +45,7 @@ func DecodeStartMessage(data []byte, contentType string) (*StartMessage, error) 
 		if err := dec.Decode(&m); err != nil {
 			return nil, fmt.Errorf("start message (msgpack; set Content-Type: application/json for JSON): %w", err)
 		}
+		NormalizeNumbers(m.Variables)
 	default:
 		return nil, fmt.Errorf("start message: unsupported Content-Type %q (use application/json or msgpack)", contentType)
 	}

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"math"
 
 	"github.com/vmihailenco/msgpack/v5"
 )
@@ -47,6 +49,9 @@ type Token struct {
 	Wait     Wait   `msgpack:"w,omitempty"`
 	// Job is the id of the job the token waits for when Wait is WaitJob.
 	Job string `msgpack:"j,omitempty"`
+	// Via is the sequence flow the token arrived by; a parallel join waits for one token on
+	// each of its incoming flows.
+	Via string `msgpack:"v,omitempty"`
 }
 
 // History event types.
@@ -116,6 +121,9 @@ func DecodeHistory(steps [][]byte) ([]HistoryEvent, error) {
 	return out, nil
 }
 
+// errDecode marks stored data that cannot be decoded: it fails the same way every time.
+var errDecode = errors.New("undecodable stored data")
+
 // EncodeState returns the msgpack encoding of s.
 func EncodeState(s *State) ([]byte, error) {
 	b, err := msgpack.Marshal(s)
@@ -136,5 +144,31 @@ func DecodeState(b []byte) (*State, error) {
 	if s.Variables == nil {
 		s.Variables = map[string]any{}
 	}
+	NormalizeNumbers(s.Variables)
 	return &s, nil
+}
+
+// NormalizeNumbers makes every integer in a decoded variable tree an int64 (msgpack stores
+// non-negative integers unsigned, so a Go int would otherwise come back as uint64 or int64
+// depending on its size). Integers above math.MaxInt64 stay uint64.
+func NormalizeNumbers(vars map[string]any) {
+	for k, v := range vars {
+		vars[k] = normalizeNumber(v)
+	}
+}
+
+func normalizeNumber(v any) any {
+	switch x := v.(type) {
+	case uint64:
+		if x <= math.MaxInt64 {
+			return int64(x)
+		}
+	case map[string]any:
+		NormalizeNumbers(x)
+	case []any:
+		for i := range x {
+			x[i] = normalizeNumber(x[i])
+		}
+	}
+	return v
 }

@@ -79,7 +79,7 @@ func Connect(ctx context.Context, cfg Config, log *zap.Logger) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to nats at %s: %w", cfg.URL, err)
 	}
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(30*time.Second))
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("jetstream: %w", err)
@@ -183,7 +183,7 @@ type Message struct {
 func (q *Queue) Publish(ctx context.Context, msgs ...Message) error {
 	if len(msgs) == 1 {
 		m := msgs[0]
-		_, err := q.js.PublishMsg(ctx, q.natsMsg(m), jetstream.WithMsgID(m.MsgID))
+		_, err := q.js.PublishMsg(ctx, q.natsMsg(m), msgIDOpt(m.MsgID)...)
 		if err != nil {
 			return fmt.Errorf("publish %s (%s): %w", m.Subject, m.MsgID, err)
 		}
@@ -191,7 +191,7 @@ func (q *Queue) Publish(ctx context.Context, msgs ...Message) error {
 	}
 	futures := make([]jetstream.PubAckFuture, 0, len(msgs))
 	for _, m := range msgs {
-		f, err := q.js.PublishMsgAsync(q.natsMsg(m), jetstream.WithMsgID(m.MsgID))
+		f, err := q.js.PublishMsgAsync(q.natsMsg(m), msgIDOpt(m.MsgID)...)
 		if err != nil {
 			return fmt.Errorf("publish %s (%s): %w", m.Subject, m.MsgID, err)
 		}
@@ -212,6 +212,13 @@ func (q *Queue) Publish(ctx context.Context, msgs ...Message) error {
 	return first
 }
 
+func msgIDOpt(id string) []jetstream.PublishOpt {
+	if id == "" {
+		return nil
+	}
+	return []jetstream.PublishOpt{jetstream.WithMsgID(id)}
+}
+
 func (q *Queue) natsMsg(m Message) *nats.Msg {
 	return &nats.Msg{Subject: m.Subject, Data: m.Data, Header: m.Header}
 }
@@ -221,6 +228,7 @@ const (
 	HeaderDeadReason  = "Baton-Dead-Reason"
 	HeaderDeadSubject = "Baton-Dead-Subject"
 	HeaderDeadSeq     = "Baton-Dead-Stream-Seq"
+	HeaderDeadMsgID   = "Baton-Dead-Msg-Id"
 )
 
 // DeadLetter stores msg in the dead-letter stream with its reason and then terminates it, so the
@@ -230,6 +238,11 @@ func (q *Queue) DeadLetter(ctx context.Context, msg jetstream.Msg, reason string
 	h := nats.Header{}
 	for k, v := range msg.Headers() {
 		h[k] = v
+	}
+	// The dead letter has its own Nats-Msg-Id; the original's is kept beside it.
+	if orig := h.Get(nats.MsgIdHdr); orig != "" {
+		h.Del(nats.MsgIdHdr)
+		h.Set(HeaderDeadMsgID, orig)
 	}
 	h.Set(HeaderDeadReason, reason)
 	h.Set(HeaderDeadSubject, msg.Subject())

@@ -23,6 +23,12 @@ import (
 //   - between publish and ack: the message is redelivered; the claim answers STALE and it is acked.
 func (w *Worker) handleJob(ctx context.Context, taskType string, msg jetstream.Msg) {
 	j, err := job.Decode(msg.Data())
+	if errors.Is(err, job.ErrNewerSchema) {
+		// A newer build wrote it (rolling upgrade): not poison. A newer worker will take it.
+		w.log.Warn("job of a newer schema; leaving it for a newer worker", zap.String("taskType", taskType), zap.Error(err))
+		_ = msg.NakWithDelay(30 * time.Second)
+		return
+	}
 	if err != nil {
 		if derr := w.q.DeadLetter(ctx, msg, err.Error()); derr != nil {
 			w.log.Error("dead-lettering a malformed job failed", zap.String("taskType", taskType), zap.Error(derr))
@@ -53,6 +59,12 @@ func (w *Worker) handleJob(ctx context.Context, taskType string, msg jetstream.M
 	res, err := w.eng.Execute(ctx, lease)
 	stop()
 	if err != nil {
+		// Give the lease back, so the redelivery need not wait for it to expire (and the
+		// instance's other exclusive jobs are not held up). The release is fence-checked: if
+		// the commit did happen after all, it answers STALE and changes nothing.
+		if rerr := w.eng.Release(context.WithoutCancel(ctx), lease); rerr != nil && !errors.Is(rerr, store.ErrStale) && !errors.Is(rerr, store.ErrFenced) {
+			log.warn("releasing the lease after a failed execution failed", zap.Error(rerr))
+		}
 		log.warn("job execution failed before commit; redelivering", zap.Error(err))
 		_ = msg.NakWithDelay(time.Second)
 		return

@@ -37,7 +37,9 @@ func (w *Worker) handleStart(ctx context.Context, msg jetstream.Msg) {
 	}
 	idem := msg.Headers().Get(nats.MsgIdHdr)
 	if idem == "" {
-		idem = fmt.Sprintf("seq:%d", md.Sequence.Stream)
+		// Stable across redeliveries of this message; the timestamp keeps it unique when the
+		// stream is recreated and its sequence starts again at 1.
+		idem = fmt.Sprintf("seq:%d@%d", md.Sequence.Stream, md.Timestamp.UnixNano())
 	}
 	req := engine.StartRequest{ProcessKey: key, Version: sm.Version, BusinessKey: sm.BusinessKey,
 		Variables: sm.Variables, InstanceID: engine.DerivedInstanceID(key, idem)}

@@ -95,9 +95,28 @@ func (w *Worker) Types() []string {
 	return out
 }
 
+// checkTypes refuses to serve a task type without a delegate: its jobs would fail into
+// incidents, where a type nobody serves should wait on its subject.
+func (w *Worker) checkTypes() error {
+	have := map[string]bool{w.cfg.EngineType: true}
+	for _, t := range w.eng.TaskTypes() {
+		have[t] = true
+	}
+	for _, t := range w.cfg.TaskTypes {
+		if !have[t] {
+			return fmt.Errorf("task type %q has no delegate in this process: register one, or leave it out (jobs of a type nobody serves wait on %s)",
+				t, queue.JobSubject(t))
+		}
+	}
+	return nil
+}
+
 // Run serves until ctx ends, then shuts down gracefully and returns nil. It returns an error
 // only when it cannot start (streams or consumers cannot be created).
 func (w *Worker) Run(ctx context.Context) error {
+	if err := w.checkTypes(); err != nil {
+		return err
+	}
 	if err := w.q.EnsureStreams(ctx); err != nil {
 		return err
 	}
@@ -110,20 +129,20 @@ func (w *Worker) Run(ctx context.Context) error {
 
 	var loops []*loop
 	for _, t := range w.Types() {
-		cons, err := w.q.JobConsumer(ctx, t)
-		if err != nil {
+		// Bind once now, so a bad configuration fails Run instead of a loop.
+		if _, err := w.q.JobConsumer(ctx, t); err != nil {
 			return err
 		}
 		typ := t
-		loops = append(loops, &loop{w: w, name: "jobs " + t, cons: cons,
+		loops = append(loops, &loop{w: w, name: "jobs " + t,
+			bind:   func(c context.Context) (jetstream.Consumer, error) { return w.q.JobConsumer(c, typ) },
 			handle: func(c context.Context, m jetstream.Msg) { w.handleJob(c, typ, m) }})
 	}
 	if w.cfg.StartMessages {
-		cons, err := w.q.StartMessages(ctx)
-		if err != nil {
+		if _, err := w.q.StartMessages(ctx); err != nil {
 			return err
 		}
-		loops = append(loops, &loop{w: w, name: "start messages", cons: cons, handle: w.handleStart})
+		loops = append(loops, &loop{w: w, name: "start messages", bind: w.q.StartMessages, handle: w.handleStart})
 	}
 	if len(loops) == 0 && !w.cfg.Reconciler {
 		return errors.New("worker has nothing to serve: register a delegate, name task types, or enable start messages")
@@ -165,18 +184,15 @@ func (w *Worker) Run(ctx context.Context) error {
 
 // loop feeds one consumer's messages to Concurrency handlers.
 type loop struct {
-	w      *Worker
-	name   string
-	cons   jetstream.Consumer
+	w    *Worker
+	name string
+	// bind creates or binds the durable consumer; it runs again when the consumer is lost.
+	bind   func(context.Context) (jetstream.Consumer, error)
 	handle func(context.Context, jetstream.Msg)
 }
 
 func (l *loop) run(ctx, workCtx context.Context) error {
 	n := l.w.cfg.Concurrency
-	it, err := l.cons.Messages(jetstream.PullMaxMessages(n))
-	if err != nil {
-		return fmt.Errorf("%s: %w", l.name, err)
-	}
 	msgs := make(chan jetstream.Msg)
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
@@ -188,17 +204,48 @@ func (l *loop) run(ctx, workCtx context.Context) error {
 			}
 		}()
 	}
-	go func() {
-		<-ctx.Done()
-		it.Stop()
-	}()
+	defer func() { close(msgs); wg.Wait() }()
+	backoff := 250 * time.Millisecond
+	for ctx.Err() == nil {
+		err := l.consume(ctx, n, msgs)
+		if ctx.Err() != nil {
+			return nil
+		}
+		// The consumer was deleted, the connection closed for good, or the server refused the
+		// pull: serving must not stop silently. Rebind with a growing pause.
+		l.w.log.Error("consumer stopped; binding it again", zap.String("loop", l.name), zap.Error(err),
+			zap.Duration("in", backoff))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
+	return nil
+}
+
+// consume binds the consumer and hands its messages to the handlers until the iterator fails or
+// ctx ends. On shutdown it drains what was prefetched and hands it back with a nak, so it is
+// redelivered at once instead of after the ack wait.
+func (l *loop) consume(ctx context.Context, n int, msgs chan<- jetstream.Msg) error {
+	cons, err := l.bind(ctx)
+	if err != nil {
+		return err
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(n))
+	if err != nil {
+		return fmt.Errorf("%s: %w", l.name, err)
+	}
+	stop := context.AfterFunc(ctx, it.Drain)
+	defer stop()
 	for {
 		m, err := it.Next()
 		if err != nil {
-			break
+			it.Stop()
+			return fmt.Errorf("%s: %w", l.name, err)
 		}
 		if ctx.Err() != nil {
-			// Fetched after shutdown began: hand it back at once rather than start it.
 			_ = m.Nak()
 			continue
 		}
@@ -208,7 +255,4 @@ func (l *loop) run(ctx, workCtx context.Context) error {
 			_ = m.Nak()
 		}
 	}
-	close(msgs)
-	wg.Wait()
-	return nil
 }

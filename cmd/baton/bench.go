@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/batonhq/baton/internal/bench"
+	"github.com/batonhq/baton/pkg/baton"
 )
 
 func newBenchCommand(g *globals) *cobra.Command {
@@ -43,7 +44,8 @@ stream BENCH_FLOOR, which it deletes and recreates).`,
 				}
 				defer pprof.StopCPUProfile()
 			}
-			cfg.NATSURL, cfg.RedisURL = g.natsURL, g.redisURL
+			env := baton.ConfigFromEnv(baton.Config{NATSURL: g.natsURL, RedisURL: g.redisURL})
+			cfg.NATSURL, cfg.RedisURL = env.NATSURL, env.RedisURL
 			cfg.Out = cmd.OutOrStdout()
 			_, err := bench.Run(cmd.Context(), cfg)
 			return err

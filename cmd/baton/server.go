@@ -122,6 +122,6 @@ func runWorker(cmd *cobra.Command, g *globals, rf *runtimeFlags, wc baton.Worker
 	}
 	wc.Concurrency = rf.concurrency
 	wc.ShutdownGrace = rf.grace
-	log.Info("connected", zap.String("nats", baton.RedactURL(cfg.NATSURL)), zap.String("prefix", cfg.Prefix))
+	log.Info("connected", zap.String("nats", baton.RedactURL(cfg.NATSURL)), zap.String("prefix", c.Engine().Store().Prefix()))
 	return c.RunWorker(cmd.Context(), wc)
 }

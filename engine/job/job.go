@@ -66,8 +66,12 @@ func ID(instance string, ver int64, ordinal int) string {
 	return fmt.Sprintf("%s:%d:%d", instance, ver, ordinal)
 }
 
-// ErrMalformed is returned by Decode for bytes that are not a job envelope of a known version.
+// ErrMalformed is returned by Decode for bytes that are not a job envelope.
 var ErrMalformed = errors.New("malformed job envelope")
+
+// ErrNewerSchema is returned by Decode for an envelope written by a newer build (during a
+// rolling upgrade). It is not poison: a newer worker can run it.
+var ErrNewerSchema = errors.New("job envelope of a newer schema version")
 
 // Encode returns the msgpack encoding of j with the current schema version.
 func Encode(j *Job) ([]byte, error) {
@@ -87,8 +91,10 @@ func Decode(b []byte) (*Job, error) {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	switch {
-	case j.V < 1 || j.V > SchemaVersion:
-		return nil, fmt.Errorf("%w: schema version %d (this build reads 1..%d)", ErrMalformed, j.V, SchemaVersion)
+	case j.V > SchemaVersion:
+		return nil, fmt.Errorf("%w: version %d (this build reads 1..%d)", ErrNewerSchema, j.V, SchemaVersion)
+	case j.V < 1:
+		return nil, fmt.Errorf("%w: schema version %d", ErrMalformed, j.V)
 	case j.ID == "" || j.Instance == "" || j.Type == "" || j.Token == "" || j.Activity == "":
 		return nil, fmt.Errorf("%w: missing id, instance, type, token or activity", ErrMalformed)
 	case j.Kind != Before && j.Kind != After:

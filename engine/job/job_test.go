@@ -30,9 +30,12 @@ func TestDecodeRejectsWhatIsNotAnEnvelope(t *testing.T) {
 	partial, _ := msgpack.Marshal(map[string]any{"v": 1, "id": "a:1:0"})
 	badKind, _ := msgpack.Marshal(&Job{V: 1, ID: "a:1:0", Instance: "a", Type: "t", Kind: 9, Token: "t1", Activity: "A"})
 	for name, b := range map[string][]byte{"garbage": []byte("{not msgpack"), "empty": nil,
-		"future schema": future, "missing fields": partial, "unknown kind": badKind} {
+		"missing fields": partial, "unknown kind": badKind} {
 		if _, err := Decode(b); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%s: err = %v, want ErrMalformed", name, err)
 		}
+	}
+	if _, err := Decode(future); !errors.Is(err, ErrNewerSchema) {
+		t.Errorf("newer schema: err = %v, want ErrNewerSchema, which is not poison", err)
 	}
 }

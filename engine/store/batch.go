@@ -14,6 +14,7 @@ import (
 // calls. Each script still runs atomically; only their transport is shared.
 type batcher struct {
 	rdb  redis.UniversalClient
+	due  string
 	reqs chan *call
 	max  int
 	stop chan struct{}
@@ -22,38 +23,44 @@ type batcher struct {
 
 // call is one script invocation, with the commands to send right after it.
 type call struct {
-	ctx   context.Context
-	sc    *redis.Script
-	keys  []string
-	args  []any
-	extra func(redis.Pipeliner)
-	cmd   *redis.Cmd
-	err   error
-	done  chan struct{}
+	ctx  context.Context
+	sc   *redis.Script
+	keys []string
+	args []any
+	due  []redis.Z
+	cmd  *redis.Cmd
+	zadd *redis.IntCmd
+	err  error
+	done chan struct{}
 }
 
-func newBatcher(rdb redis.UniversalClient, flushers, max int) *batcher {
-	b := &batcher{rdb: rdb, reqs: make(chan *call, 4*max), max: max, stop: make(chan struct{})}
+func newBatcher(rdb redis.UniversalClient, due string, flushers, max int) *batcher {
+	b := &batcher{rdb: rdb, due: due, reqs: make(chan *call, 4*max), max: max, stop: make(chan struct{})}
 	for i := 0; i < flushers; i++ {
 		go b.loop()
 	}
 	return b
 }
 
-// do sends one call and waits for its reply.
-func (b *batcher) do(ctx context.Context, sc *redis.Script, keys []string, args []any, extra func(redis.Pipeliner)) (*redis.Cmd, error) {
-	c := &call{ctx: context.WithoutCancel(ctx), sc: sc, keys: keys, args: args, extra: extra, done: make(chan struct{})}
+// do sends one call and waits for its reply: the script's command, the due-index write's error,
+// and the script's own error (a transport error means its outcome is unknown).
+func (b *batcher) do(ctx context.Context, sc *redis.Script, keys []string, args []any, due []redis.Z) (*redis.Cmd, error, error) {
+	c := &call{ctx: context.WithoutCancel(ctx), sc: sc, keys: keys, args: args, due: due, done: make(chan struct{})}
 	select {
 	case b.reqs <- c:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, nil, ctx.Err()
 	case <-b.stop:
-		return nil, ErrClosed
+		return nil, nil, ErrClosed
 	}
 	// Once queued the call runs even if ctx ends; wait for it, so the caller learns the outcome
 	// of a commit it may have applied.
 	<-c.done
-	return c.cmd, c.err
+	var zerr error
+	if c.zadd != nil {
+		zerr = c.zadd.Err()
+	}
+	return c.cmd, zerr, c.err
 }
 
 // close stops the flushers once the queued calls are sent.
@@ -92,25 +99,27 @@ func (b *batcher) loop() {
 
 func (b *batcher) flush(batch []*call) {
 	ctx := batch[0].ctx
-	_, err := b.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	// Each command carries its own reply or error; go-redis sets a transport error on every
+	// command of the pipeline, so the pipeline's own error adds nothing.
+	_, _ = b.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, c := range batch {
 			c.cmd = c.sc.EvalSha(c.ctx, p, c.keys, c.args...)
-			if c.extra != nil {
-				c.extra(p)
+			if len(c.due) > 0 {
+				c.zadd = p.ZAdd(c.ctx, b.due, c.due...)
 			}
 		}
 		return nil
 	})
 	for _, c := range batch {
 		c.err = c.cmd.Err()
-		if c.err == nil && err != nil && !isScriptReply(err) {
-			c.err = err
-		}
-		if c.err != nil && redis.HasErrorPrefix(c.err, "NOSCRIPT") {
+		if redis.HasErrorPrefix(c.err, "NOSCRIPT") {
 			// Redis lost its script cache (restart, failover): send the source once more.
 			// The script did not run, so running it now is safe.
 			c.cmd = c.sc.Eval(c.ctx, b.rdb, c.keys, c.args...)
 			c.err = c.cmd.Err()
+			if len(c.due) > 0 {
+				c.zadd = b.rdb.ZAdd(c.ctx, b.due, c.due...)
+			}
 		}
 		close(c.done)
 	}
@@ -118,10 +127,3 @@ func (b *batcher) flush(batch []*call) {
 
 // ErrClosed is returned by calls on a closed Store.
 var ErrClosed = errors.New("store is closed")
-
-// isScriptReply reports whether a pipeline error is only one command's reply (which that
-// command's own Err carries), not a transport failure.
-func isScriptReply(err error) bool {
-	_, ok := err.(redis.Error)
-	return ok
-}

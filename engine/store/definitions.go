@@ -90,7 +90,7 @@ func (s *Store) Definition(ctx context.Context, key string, version int) (*model
 	}
 	var d model.Definition
 	if err := msgpack.Unmarshal(b, &d); err != nil {
-		return nil, fmt.Errorf("decode definition %s:%d: %w", key, version, err)
+		return nil, fmt.Errorf("decode definition %s:%d: %v: %w", key, version, err, ErrNotFound)
 	}
 	if err := d.Link(); err != nil {
 		return nil, fmt.Errorf("definition %s:%d: %w", key, version, err)

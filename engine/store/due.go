@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -72,4 +73,45 @@ func (s *Store) Unschedule(ctx context.Context, jobID string) error {
 
 func redisZ(member string, at time.Time) redis.Z {
 	return redis.Z{Score: float64(at.UnixMilli()), Member: member}
+}
+
+// RepairDue re-adds a due entry, checked at checkAt, for every outstanding job that has none:
+// the index is written beside each commit, not inside it, so a crash or a failed write can leave
+// a job unindexed. It scans every instance's outbox (on every master of a Redis Cluster) and
+// returns how many entries it added. Entries that exist are left as they are (ZADD NX).
+func (s *Store) RepairDue(ctx context.Context, checkAt time.Time) (int, error) {
+	var added atomic.Int64
+	scan := func(ctx context.Context, c redis.UniversalClient) error {
+		iter := c.Scan(ctx, 0, s.prefix+"inst:{*}:jobs", 500).Iterator()
+		for iter.Next(ctx) {
+			fields, err := s.rdb.HKeys(ctx, iter.Val()).Result()
+			if err != nil {
+				return err
+			}
+			var z []redis.Z
+			for _, f := range fields {
+				if id, suffix := splitJobField(f); suffix == "" {
+					z = append(z, redisZ(id, checkAt))
+				}
+			}
+			if len(z) > 0 {
+				n, err := s.rdb.ZAddNX(ctx, s.due, z...).Result()
+				if err != nil {
+					return err
+				}
+				added.Add(n)
+			}
+		}
+		return iter.Err()
+	}
+	var err error
+	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
+		err = cc.ForEachMaster(ctx, func(ctx context.Context, m *redis.Client) error { return scan(ctx, m) })
+	} else {
+		err = scan(ctx, s.rdb)
+	}
+	if err != nil {
+		return int(added.Load()), fmt.Errorf("repair due index: %w", err)
+	}
+	return int(added.Load()), nil
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"time"
@@ -37,35 +39,15 @@ type NewInstance struct {
 // and nothing changes, when the instance already exists (a duplicate start).
 func (s *Store) Create(ctx context.Context, in NewInstance) (created bool, err error) {
 	args := []any{in.State, in.Status, in.DefinitionID, in.ProcessKey, in.BusinessKey,
-		in.Created.UnixMilli(), in.History, len(in.Jobs)}
+		in.Created.UnixMilli(), in.History, nonce(), len(in.Jobs)}
 	for _, j := range in.Jobs {
 		args = append(args, j.ID, j.Envelope)
 	}
-	res, err := s.evalPipe(ctx, createScript, s.stepKeys(in.ID), args, s.addDue(ctx, in.Jobs, ""))
+	res, err := s.evalPipe(ctx, createScript, s.stepKeys(in.ID), args, dueEntries(in.Jobs))
 	if err != nil {
 		return false, fmt.Errorf("create instance %s: %w", in.ID, err)
 	}
 	return str(res[0]) == "OK", nil
-}
-
-// addDue returns the pipeline extension that indexes new jobs for the reconciler and drops the
-// consumed one. The index is best-effort: the reconciler drops entries whose job is gone.
-func (s *Store) addDue(ctx context.Context, jobs []NewJob, consumed string) func(redis.Pipeliner) {
-	if len(jobs) == 0 && consumed == "" {
-		return nil
-	}
-	return func(p redis.Pipeliner) {
-		if len(jobs) > 0 {
-			z := make([]redis.Z, len(jobs))
-			for i, j := range jobs {
-				z[i] = redis.Z{Score: float64(j.CheckAt.UnixMilli()), Member: j.ID}
-			}
-			p.ZAdd(ctx, s.due, z...)
-		}
-		if consumed != "" {
-			p.ZRem(ctx, s.due, consumed)
-		}
-	}
 }
 
 // Claimed is a live lease on a job, with the instance state it was taken on.
@@ -82,14 +64,28 @@ type Claimed struct {
 	Expires time.Time
 }
 
-// Claim takes a lease of lease on job jobID of instance for owner. It returns ErrStale,
-// ErrIncident or a *LeasedError when the job cannot be claimed.
-func (s *Store) Claim(ctx context.Context, instance, jobID, owner string, exclusive bool, lease time.Duration) (*Claimed, error) {
+// ClaimRequest asks for a lease on one job.
+type ClaimRequest struct {
+	Instance, Job, Owner string
+	Exclusive            bool
+	Lease                time.Duration
+	// MaxExpiries raises Incident instead once the job's lease has expired that often (its
+	// worker died or hung inside it each time); 0 never does.
+	MaxExpiries int
+	Incident    []byte
+}
+
+// Claim takes a lease on a job. It returns ErrStale, ErrIncident or a *LeasedError when the
+// job cannot be claimed.
+func (s *Store) Claim(ctx context.Context, req ClaimRequest) (*Claimed, error) {
+	instance, jobID := req.Instance, req.Job
 	x := "0"
-	if exclusive {
+	if req.Exclusive {
 		x = "1"
 	}
-	res, err := s.evalPipe(ctx, claimScript, s.keys(instance), []any{jobID, owner, lease.Milliseconds(), x}, nil)
+	// The nonce makes the owner unique per claim call, so a client retry is recognised.
+	res, err := s.evalPipe(ctx, claimScript, s.keys(instance), []any{jobID, req.Owner + "/" + nonce(),
+		req.Lease.Milliseconds(), x, req.MaxExpiries, req.Incident}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("claim job %s: %w", jobID, err)
 	}
@@ -114,8 +110,12 @@ func (s *Store) Claim(ctx context.Context, instance, jobID, owner string, exclus
 
 // Renew extends a lease to lease from now. It returns ErrStale or ErrFenced when the lease is
 // no longer the caller's.
-func (s *Store) Renew(ctx context.Context, instance, jobID string, fence int64, lease time.Duration) (time.Time, error) {
-	res, err := s.evalPipe(ctx, renewScript, s.keys(instance), []any{jobID, fence, lease.Milliseconds()}, nil)
+func (s *Store) Renew(ctx context.Context, instance, jobID string, fence int64, exclusive bool, lease time.Duration) (time.Time, error) {
+	x := "0"
+	if exclusive {
+		x = "1"
+	}
+	res, err := s.evalPipe(ctx, renewScript, s.keys(instance), []any{jobID, fence, lease.Milliseconds(), x}, nil)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("renew job %s: %w", jobID, err)
 	}
@@ -158,7 +158,7 @@ func (s *Store) Commit(ctx context.Context, st Step) (ver int64, done bool, err 
 	for _, c := range st.Cancel {
 		args = append(args, c)
 	}
-	res, err := s.evalPipe(ctx, commitScript, s.stepKeys(st.Instance), args, s.addDue(ctx, st.NewJobs, ""))
+	res, err := s.evalPipe(ctx, commitScript, s.stepKeys(st.Instance), args, dueEntries(st.NewJobs))
 	if err != nil {
 		return 0, false, fmt.Errorf("commit job %s: %w", st.Job, err)
 	}
@@ -190,7 +190,7 @@ type FailResult struct {
 // when the reconciler looks at the job again if its message is lost.
 func (s *Store) Fail(ctx context.Context, instance, jobID string, fence int64, maxAttempts int, incidentJSON []byte, retryAt time.Time) (FailResult, error) {
 	res, err := s.evalPipe(ctx, failScript, s.keys(instance), []any{jobID, fence, maxAttempts, incidentJSON},
-		s.addDue(ctx, []NewJob{{ID: jobID, CheckAt: retryAt}}, ""))
+		dueEntries([]NewJob{{ID: jobID, CheckAt: retryAt}}))
 	if err != nil {
 		return FailResult{}, fmt.Errorf("fail job %s: %w", jobID, err)
 	}
@@ -295,4 +295,39 @@ func toBytes(ss []string) [][]byte {
 		out[i] = []byte(s)
 	}
 	return out
+}
+
+// nonce returns a short random string that tells one call from a retry of another.
+func nonce() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// OutboxHas returns which of ids are outstanding jobs of instance. It resolves a commit whose
+// reply was lost: the step's deterministic job ids are in the outbox only if it committed.
+func (s *Store) OutboxHas(ctx context.Context, instance string, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	vals, err := s.rdb.HMGet(ctx, s.jobsKey(instance), ids...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read outbox of %s: %w", instance, err)
+	}
+	var out []string
+	for i, v := range vals {
+		if v != nil {
+			out = append(out, ids[i])
+		}
+	}
+	return out, nil
+}
+
+// LastCommit returns the job and fence of the instance's last commit.
+func (s *Store) LastCommit(ctx context.Context, instance string) (job string, fence int64, err error) {
+	v, err := s.rdb.HMGet(ctx, s.instKey(instance), "lj", "lf").Result()
+	if err != nil {
+		return "", 0, fmt.Errorf("read last commit of %s: %w", instance, err)
+	}
+	return str(v[0]), num(v[1]), nil
 }

@@ -14,6 +14,8 @@ import "github.com/redis/go-redis/v9"
 //	J:a     attempts that failed so far
 //	J:i     the incident (JSON) once retries are exhausted
 //	J:r     how often the reconciler republished it
+//	J:f     the last failed attempt's fence and answer, so a retried fail answers the same
+//	J:x     how often its lease expired and was taken over
 //
 // Fields of the instance hash KEYS[1]: ver, state, status, def, key, bk, created, fence (the
 // fencing-token counter), xl ("<jobId>|<expiryMs>": the live exclusive lease), lj and lf (the last
@@ -31,7 +33,10 @@ local function clear_xl(id)
 end
 `
 
-// claimScript: ARGV = id, owner, leaseMs, exclusive(0|1).
+// claimScript: ARGV = id, owner, leaseMs, exclusive(0|1), maxExpiries, incidentJSON. The owner
+// carries a nonce per claim call, so a client retry of the same claim gets its lease back
+// instead of LEASED. Taking over an expired lease counts in J:x; at maxExpiries (0: never) the
+// job raises the incident instead: its worker keeps dying or hanging inside it.
 // Returns {'OK', fence, ver, state, attempts, expiry} | {'STALE'} | {'INCIDENT'} |
 // {'LEASED', msLeft} | {'BUSY', msLeft}.
 var claimScript = redis.NewScript(`
@@ -41,8 +46,24 @@ if not j[1] then return {'STALE'} end
 if j[2] then return {'INCIDENT'} end
 ` + luaNow + `
 if j[3] then
-  local exp = tonumber(string.match(j[3], '^%d+|(%d+)|'))
-  if exp > now then return {'LEASED', tostring(exp - now)} end
+  local lf, lexp, lowner = string.match(j[3], '^(%d+)|(%d+)|(.*)$')
+  lexp = tonumber(lexp)
+  if lexp > now then
+    if lowner == ARGV[2] then
+      -- The same claim again (a client retry after a lost reply): the lease is already ours.
+      local v = redis.call('HMGET', KEYS[1], 'ver', 'state')
+      return {'OK', lf, v[1], v[2], j[4] or '0', tostring(lexp)}
+    end
+    return {'LEASED', tostring(lexp - now)}
+  end
+  local x = redis.call('HINCRBY', KEYS[2], id .. ':x', 1)
+  if tonumber(ARGV[5]) > 0 and x >= tonumber(ARGV[5]) then
+    redis.call('HDEL', KEYS[2], id .. ':l')
+    redis.call('HSET', KEYS[2], id .. ':i', ARGV[6])
+    redis.call('HINCRBY', KEYS[1], 'inc', 1)
+    if redis.call('HGET', KEYS[1], 'status') == 'running' then redis.call('HSET', KEYS[1], 'status', 'incident') end
+    return {'INCIDENT'}
+  end
 end
 local excl = ARGV[4] == '1'
 local h = redis.call('HMGET', KEYS[1], 'ver', 'state', 'fence', 'xl')
@@ -61,7 +82,9 @@ end
 return {'OK', tostring(fence), h[1], h[2], j[4] or '0', tostring(exp)}
 `)
 
-// renewScript: ARGV = id, fence, leaseMs. Returns {'OK', expiry} | {'STALE'} | {'FENCED'}.
+// renewScript: ARGV = id, fence, leaseMs, exclusive(0|1). Returns {'OK', expiry} | {'STALE'} |
+// {'FENCED'}. A lease that expired may be renewed while nobody took the job, but not an
+// exclusive one once another exclusive job of the instance holds the instance.
 var renewScript = redis.NewScript(luaNow + `
 local id = ARGV[1]
 if redis.call('HEXISTS', KEYS[2], id) == 0 then return {'STALE'} end
@@ -69,9 +92,15 @@ local l = redis.call('HGET', KEYS[2], id .. ':l')
 if not l or string.match(l, '^(%d+)|') ~= ARGV[2] then return {'FENCED'} end
 local owner = string.match(l, '^%d+|%d+|(.*)$')
 local exp = now + tonumber(ARGV[3])
+if ARGV[4] == '1' then
+  local xl = redis.call('HGET', KEYS[1], 'xl')
+  if xl then
+    local xj, xexp = string.match(xl, '^(.*)|(%d+)$')
+    if xj ~= id and tonumber(xexp) > now then return {'FENCED'} end
+  end
+  redis.call('HSET', KEYS[1], 'xl', id .. '|' .. exp)
+end
 redis.call('HSET', KEYS[2], id .. ':l', ARGV[2] .. '|' .. exp .. '|' .. owner)
-local xl = redis.call('HGET', KEYS[1], 'xl')
-if xl and string.sub(xl, 1, #id + 1) == id .. '|' then redis.call('HSET', KEYS[1], 'xl', id .. '|' .. exp) end
 return {'OK', tostring(exp)}
 `)
 
@@ -87,21 +116,17 @@ local j = redis.call('HMGET', KEYS[2], id, id .. ':l')
 if not j[1] then return {'STALE'} end
 if not j[2] or string.match(j[2], '^(%d+)|') ~= fence then return {'FENCED'} end
 if h[1] ~= ARGV[3] then return {'CONFLICT', h[1]} end
-redis.call('HDEL', KEYS[2], id, id .. ':l', id .. ':a', id .. ':r')
+redis.call('HDEL', KEYS[2], id, id .. ':l', id .. ':a', id .. ':r', id .. ':f', id .. ':x')
 if ARGV[6] ~= '' then redis.call('RPUSH', KEYS[3], ARGV[6]) end
 local n = tonumber(ARGV[7])
-if n > 0 then redis.call('HSET', KEYS[2], unpack(ARGV, 8, 7 + 2 * n)) end
+for c = 8, 7 + 2 * n, 400 do
+  redis.call('HSET', KEYS[2], unpack(ARGV, c, math.min(c + 399, 7 + 2 * n)))
+end
 if 8 + 2 * n <= #ARGV then
-  local del = {}
   for k = 8 + 2 * n, #ARGV do
     local r = ARGV[k]
-    del[#del + 1] = r
-    del[#del + 1] = r .. ':l'
-    del[#del + 1] = r .. ':a'
-    del[#del + 1] = r .. ':r'
-    del[#del + 1] = r .. ':i'
+    redis.call('HDEL', KEYS[2], r, r .. ':l', r .. ':a', r .. ':r', r .. ':i', r .. ':f', r .. ':x')
   end
-  redis.call('HDEL', KEYS[2], unpack(del))
 end
 local ver = tonumber(h[1]) + 1
 local status = ARGV[5]
@@ -112,14 +137,19 @@ return {'OK', tostring(ver)}
 `)
 
 // createScript: KEYS[3] is the history list. ARGV = state, status, def, key, businessKey,
-// created, history, nNew, pairs of (jobId, envelope). Returns {'OK', '1'} | {'EXISTS', ver}.
+// created, history, nonce, nNew, pairs of (jobId, envelope). Returns {'OK', '1'} |
+// {'EXISTS', ver}. The nonce makes a client retry of the same create answer OK.
 var createScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then return {'EXISTS', redis.call('HGET', KEYS[1], 'ver')} end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local e = redis.call('HMGET', KEYS[1], 'ver', 'cn')
+  if e[2] == ARGV[8] then return {'OK', '1'} end
+  return {'EXISTS', e[1]}
+end
 redis.call('HSET', KEYS[1], 'ver', 1, 'state', ARGV[1], 'status', ARGV[2], 'def', ARGV[3],
-  'key', ARGV[4], 'bk', ARGV[5], 'created', ARGV[6], 'fence', 0, 'inc', 0)
+  'key', ARGV[4], 'bk', ARGV[5], 'created', ARGV[6], 'fence', 0, 'inc', 0, 'cn', ARGV[8])
 if ARGV[7] ~= '' then redis.call('RPUSH', KEYS[3], ARGV[7]) end
-local i = 9
-for k = 1, tonumber(ARGV[8]) do
+local i = 10
+for k = 1, tonumber(ARGV[9]) do
   redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
   i = i + 2
 end
@@ -127,22 +157,32 @@ return {'OK', '1'}
 `)
 
 // failScript: ARGV = id, fence, maxAttempts, incidentJSON.
-// Returns {'RETRY', attempts} | {'INCIDENT', attempts} | {'STALE'} | {'FENCED'}.
+// Returns {'RETRY', attempts} | {'INCIDENT', attempts} | {'STALE'} | {'FENCED'}. It remembers
+// its answer for the fence (J:f), so a client retry gets the same answer.
 var failScript = redis.NewScript(luaClearExclusive + `
 local id = ARGV[1]
 if redis.call('HEXISTS', KEYS[2], id) == 0 then return {'STALE'} end
 local l = redis.call('HGET', KEYS[2], id .. ':l')
-if not l or string.match(l, '^(%d+)|') ~= ARGV[2] then return {'FENCED'} end
+if not l or string.match(l, '^(%d+)|') ~= ARGV[2] then
+  local f = redis.call('HGET', KEYS[2], id .. ':f')
+  if f then
+    local ff, res, att = string.match(f, '^(%d+)|(%u+)|(%d+)$')
+    if ff == ARGV[2] then return {res, att} end
+  end
+  return {'FENCED'}
+end
 local a = redis.call('HINCRBY', KEYS[2], id .. ':a', 1)
 redis.call('HDEL', KEYS[2], id .. ':l')
 clear_xl(id)
+local res = 'RETRY'
 if a >= tonumber(ARGV[3]) then
+  res = 'INCIDENT'
   redis.call('HSET', KEYS[2], id .. ':i', ARGV[4])
   redis.call('HINCRBY', KEYS[1], 'inc', 1)
   if redis.call('HGET', KEYS[1], 'status') == 'running' then redis.call('HSET', KEYS[1], 'status', 'incident') end
-  return {'INCIDENT', tostring(a)}
 end
-return {'RETRY', tostring(a)}
+redis.call('HSET', KEYS[2], id .. ':f', ARGV[2] .. '|' .. res .. '|' .. a)
+return {res, tostring(a)}
 `)
 
 // releaseScript: ARGV = id, fence. Gives a lease back without counting an attempt, so another

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -40,6 +41,9 @@ type Store struct {
 	prefix string
 	due    string
 	batch  *batcher
+	// IndexFailures counts due-index writes that failed even when retried; the reconciler's
+	// repair sweep re-adds those entries.
+	IndexFailures atomic.Int64
 }
 
 // New returns a Store on rdb (a single node, Sentinel or Cluster client).
@@ -56,7 +60,7 @@ func New(rdb redis.UniversalClient, cfg Config) *Store {
 		if cfg.MaxPipeline <= 0 {
 			cfg.MaxPipeline = 64
 		}
-		s.batch = newBatcher(rdb, cfg.PipelineFlushers, cfg.MaxPipeline)
+		s.batch = newBatcher(rdb, s.due, cfg.PipelineFlushers, cfg.MaxPipeline)
 	}
 	return s
 }
@@ -134,48 +138,67 @@ func (e *ConflictError) Error() string {
 	return fmt.Sprintf("instance version moved to %d (optimistic lock conflict)", e.Current)
 }
 
-// evalPipe runs one script plus extra commands in a single round trip. It uses EVALSHA and
-// falls back to EVAL when Redis answers NOSCRIPT; the scripts and the extra commands are
-// idempotent, so running the pipeline again is safe.
-func (s *Store) evalPipe(ctx context.Context, sc *redis.Script, keys []string, args []any,
-	extra func(redis.Pipeliner)) ([]any, error) {
-	run := func(sha bool) (*redis.Cmd, error) {
+// evalPipe runs one script and, in the same round trip, adds due-index entries. Only the
+// script's own reply decides the outcome: a failed index write is retried on its own (the index
+// is best-effort and the reconciler's repair sweep re-adds what is still missing), and a
+// transport error is returned as the script's error, meaning its outcome is unknown. It uses
+// EVALSHA and falls back to EVAL when Redis answers NOSCRIPT (the script did not run then).
+func (s *Store) evalPipe(ctx context.Context, sc *redis.Script, keys []string, args []any, due []redis.Z) ([]any, error) {
+	var cmd *redis.Cmd
+	var zerr, err error
+	if s.batch != nil {
+		cmd, zerr, err = s.batch.do(ctx, sc, keys, args, due)
+	} else {
+		cmd, zerr, err = s.direct(ctx, sc, keys, args, due)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if zerr != nil && len(due) > 0 {
+		if rerr := s.rdb.ZAdd(context.WithoutCancel(ctx), s.due, due...).Err(); rerr != nil {
+			s.IndexFailures.Add(1)
+		}
+	}
+	return resultSlice(cmd)
+}
+
+// direct sends one script (and its due entries) on its own round trip.
+func (s *Store) direct(ctx context.Context, sc *redis.Script, keys []string, args []any, due []redis.Z) (*redis.Cmd, error, error) {
+	if len(due) == 0 {
+		cmd := sc.Run(ctx, s.rdb, keys, args...)
+		return cmd, nil, cmd.Err()
+	}
+	send := func(sha bool) (*redis.Cmd, *redis.IntCmd) {
 		var cmd *redis.Cmd
-		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		var z *redis.IntCmd
+		_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			if sha {
 				cmd = sc.EvalSha(ctx, p, keys, args...)
 			} else {
 				cmd = sc.Eval(ctx, p, keys, args...)
 			}
-			if extra != nil {
-				extra(p)
-			}
+			z = p.ZAdd(ctx, s.due, due...)
 			return nil
 		})
-		if err != nil && cmd.Err() == nil {
-			return cmd, err
-		}
-		return cmd, cmd.Err()
+		return cmd, z
 	}
-	if s.batch != nil {
-		cmd, err := s.batch.do(ctx, sc, keys, args, extra)
-		if err != nil {
-			return nil, err
-		}
-		return resultSlice(cmd)
+	cmd, z := send(true)
+	if redis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
+		cmd, z = send(false)
 	}
-	if extra == nil {
-		cmd := sc.Run(ctx, s.rdb, keys, args...)
-		return resultSlice(cmd)
+	return cmd, z.Err(), cmd.Err()
+}
+
+// dueEntries turns new jobs into due-index entries.
+func dueEntries(jobs []NewJob) []redis.Z {
+	if len(jobs) == 0 {
+		return nil
 	}
-	cmd, err := run(true)
-	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-		cmd, err = run(false)
+	z := make([]redis.Z, len(jobs))
+	for i, j := range jobs {
+		z[i] = redis.Z{Score: float64(j.CheckAt.UnixMilli()), Member: j.ID}
 	}
-	if err != nil {
-		return nil, err
-	}
-	return resultSlice(cmd)
+	return z
 }
 
 func resultSlice(cmd *redis.Cmd) ([]any, error) {

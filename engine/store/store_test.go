@@ -26,6 +26,11 @@ func newStore(t *testing.T, noAutoPipeline bool) *store.Store {
 	return s
 }
 
+// claim leases a job of instance i1 for a minute.
+func claim(ctx context.Context, s *store.Store, job, owner string, exclusive bool) (*store.Claimed, error) {
+	return s.Claim(ctx, store.ClaimRequest{Instance: "i1", Job: job, Owner: owner, Exclusive: exclusive, Lease: time.Minute})
+}
+
 func forEachTransport(t *testing.T, f func(t *testing.T, s *store.Store)) {
 	for _, tc := range []struct {
 		name string
@@ -42,7 +47,7 @@ func TestCommitIsExactlyOnceUnderClientRetries(t *testing.T) {
 	t.Parallel()
 	forEachTransport(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		c, err := s.Claim(ctx, "i1", "i1:1:0", "w", true, time.Minute)
+		c, err := claim(ctx, s, "i1:1:0", "w", true)
 		if err != nil || c.Version != 1 || string(c.State) != "s1" || c.Attempts != 0 {
 			t.Fatalf("claim: %+v %v", c, err)
 		}
@@ -71,7 +76,7 @@ func TestCommitIsExactlyOnceUnderClientRetries(t *testing.T) {
 			t.Error("the new job is missing from the outbox")
 		}
 		// The consumed job can never be claimed again.
-		if _, err := s.Claim(ctx, "i1", "i1:1:0", "w", true, time.Minute); !errors.Is(err, store.ErrStale) {
+		if _, err := claim(ctx, s, "i1:1:0", "w", true); !errors.Is(err, store.ErrStale) {
 			t.Errorf("claim of a consumed job: %v, want ErrStale", err)
 		}
 	})
@@ -81,8 +86,8 @@ func TestCommitOnAMovedVersionConflicts(t *testing.T) {
 	t.Parallel()
 	forEachTransport(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		a, _ := s.Claim(ctx, "i1", "i1:1:0", "w", false, time.Minute)
-		b, _ := s.Claim(ctx, "i1", "i1:1:1", "w", false, time.Minute)
+		a, _ := claim(ctx, s, "i1:1:0", "w", false)
+		b, _ := claim(ctx, s, "i1:1:1", "w", false)
 		if _, _, err := s.Commit(ctx, store.Step{Instance: "i1", Job: "i1:1:1", Fence: b.Fence, ExpectedVersion: 1, State: []byte("b"), Status: "running"}); err != nil {
 			t.Fatal(err)
 		}
@@ -98,23 +103,23 @@ func TestExclusiveJobsOfOneInstanceNeverRunTogether(t *testing.T) {
 	t.Parallel()
 	forEachTransport(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		a, err := s.Claim(ctx, "i1", "i1:1:0", "w", true, time.Minute)
+		a, err := claim(ctx, s, "i1:1:0", "w", true)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = s.Claim(ctx, "i1", "i1:1:1", "w", true, time.Minute)
+		_, err = claim(ctx, s, "i1:1:1", "w", true)
 		var le *store.LeasedError
 		if !errors.As(err, &le) || !le.Busy {
 			t.Fatalf("second exclusive claim: %v, want BUSY", err)
 		}
 		// A duplicate delivery of the running job is refused too, as leased.
-		if _, err := s.Claim(ctx, "i1", "i1:1:0", "w2", true, time.Minute); !errors.As(err, &le) || le.Busy {
+		if _, err := claim(ctx, s, "i1:1:0", "w2", true); !errors.As(err, &le) || le.Busy {
 			t.Fatalf("duplicate claim: %v, want LEASED", err)
 		}
 		if err := s.Release(ctx, "i1", "i1:1:0", a.Fence); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Claim(ctx, "i1", "i1:1:1", "w", true, time.Minute); err != nil {
+		if _, err := claim(ctx, s, "i1:1:1", "w", true); err != nil {
 			t.Fatalf("after release the other exclusive job must be claimable: %v", err)
 		}
 		if err := s.Release(ctx, "i1", "i1:1:0", a.Fence); !errors.Is(err, store.ErrFenced) {
@@ -128,7 +133,7 @@ func TestFailRetriesThenRaisesAnIncident(t *testing.T) {
 	forEachTransport(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		for attempt := 1; attempt <= 3; attempt++ {
-			c, err := s.Claim(ctx, "i1", "i1:1:0", "w", true, time.Minute)
+			c, err := claim(ctx, s, "i1:1:0", "w", true)
 			if err != nil {
 				t.Fatalf("attempt %d claim: %v", attempt, err)
 			}
@@ -140,7 +145,7 @@ func TestFailRetriesThenRaisesAnIncident(t *testing.T) {
 				t.Fatalf("attempt %d fail: %+v %v", attempt, res, err)
 			}
 		}
-		if _, err := s.Claim(ctx, "i1", "i1:1:0", "w", true, time.Minute); !errors.Is(err, store.ErrIncident) {
+		if _, err := claim(ctx, s, "i1:1:0", "w", true); !errors.Is(err, store.ErrIncident) {
 			t.Fatalf("claim after the incident: %v, want ErrIncident", err)
 		}
 		snap, _ := s.Load(ctx, "i1")
@@ -162,7 +167,7 @@ func TestScriptsSurviveAnEmptiedScriptCache(t *testing.T) {
 		if err := s.Client().ScriptFlush(ctx).Err(); err != nil {
 			t.Fatal(err)
 		}
-		c, err := s.Claim(ctx, "i1", "i1:1:0", "w", true, time.Minute)
+		c, err := claim(ctx, s, "i1:1:0", "w", true)
 		if err != nil {
 			t.Fatalf("claim after SCRIPT FLUSH: %v", err)
 		}
@@ -172,6 +177,35 @@ func TestScriptsSurviveAnEmptiedScriptCache(t *testing.T) {
 		if _, _, err := s.Commit(ctx, store.Step{Instance: "i1", Job: "i1:1:0", Fence: c.Fence, ExpectedVersion: 1,
 			State: []byte("s2"), Status: "running", NewJobs: []store.NewJob{{ID: "i1:2:0", Envelope: []byte("e"), CheckAt: time.Now()}}}); err != nil {
 			t.Fatalf("commit with extra commands after SCRIPT FLUSH: %v", err)
+		}
+	})
+}
+
+func TestAJobWhoseLeaseKeepsExpiringRaisesAnIncident(t *testing.T) {
+	t.Parallel()
+	forEachTransport(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		req := store.ClaimRequest{Instance: "i1", Job: "i1:1:0", Owner: "w", Exclusive: true, Lease: 30 * time.Millisecond,
+			MaxExpiries: 2, Incident: []byte(`{"error":"lease expired"}`)}
+		if _, err := s.Claim(ctx, req); err != nil {
+			t.Fatal(err)
+		}
+		// Each worker dies inside the job: nobody renews, the lease expires, the next one takes over.
+		var last error
+		takeovers := 0
+		batontest.Eventually(t, 5*time.Second, func() bool {
+			_, last = s.Claim(ctx, req)
+			if last == nil {
+				takeovers++
+			}
+			return errors.Is(last, store.ErrIncident)
+		}, "never raised the incident (last: %v)", last)
+		if takeovers != 1 {
+			t.Errorf("took over %d times before the incident, want 1 (the second expiry raises it)", takeovers)
+		}
+		snap, _ := s.Load(ctx, "i1")
+		if snap.Status != "incident" || snap.Incidents["i1:1:0"] == "" || len(snap.Leases) != 0 {
+			t.Fatalf("status %q incidents %v leases %v", snap.Status, snap.Incidents, snap.Leases)
 		}
 	})
 }
