@@ -29,11 +29,8 @@ type Lease struct {
 // message), store.ErrIncident (it waits for an operator: ack), or a *store.LeasedError (another
 // claim holds it or another exclusive job of the instance runs: redeliver later).
 func (e *Engine) Claim(ctx context.Context, j *job.Job) (*Lease, error) {
-	inc, _ := json.Marshal(incident{Activity: j.Activity, TaskType: j.Type, Job: j.ID, Token: j.Token,
-		Error:    fmt.Sprintf("the job's lease expired %d times: the worker running it died or hung each time", e.cfg.MaxAttempts),
-		Attempts: e.cfg.MaxAttempts, Time: time.Now().UnixMilli()})
 	c, err := e.store.Claim(ctx, store.ClaimRequest{Instance: j.Instance, Job: j.ID, Owner: e.cfg.Owner,
-		Exclusive: j.Exclusive, Lease: e.cfg.LeaseDuration, MaxExpiries: e.cfg.MaxAttempts, Incident: inc})
+		Exclusive: j.Exclusive, Lease: e.cfg.LeaseDuration, MaxExpiries: e.cfg.MaxAttempts})
 	if err != nil {
 		return nil, err
 	}

@@ -2,9 +2,8 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -69,10 +68,9 @@ type ClaimRequest struct {
 	Instance, Job, Owner string
 	Exclusive            bool
 	Lease                time.Duration
-	// MaxExpiries raises Incident instead once the job's lease has expired that often (its
+	// MaxExpiries raises an incident instead once the job's lease has expired that often (its
 	// worker died or hung inside it each time); 0 never does.
 	MaxExpiries int
-	Incident    []byte
 }
 
 // Claim takes a lease on a job. It returns ErrStale, ErrIncident or a *LeasedError when the
@@ -85,7 +83,7 @@ func (s *Store) Claim(ctx context.Context, req ClaimRequest) (*Claimed, error) {
 	}
 	// The nonce makes the owner unique per claim call, so a client retry is recognised.
 	res, err := s.evalPipe(ctx, claimScript, s.keys(instance), []any{jobID, req.Owner + "/" + nonce(),
-		req.Lease.Milliseconds(), x, req.MaxExpiries, req.Incident}, nil)
+		req.Lease.Milliseconds(), x, req.MaxExpiries}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("claim job %s: %w", jobID, err)
 	}
@@ -297,12 +295,9 @@ func toBytes(ss []string) [][]byte {
 	return out
 }
 
-// nonce returns a short random string that tells one call from a retry of another.
-func nonce() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
+// nonce returns a short random string that tells one call from a retry of another. It needs
+// to be unique, not secret, so it comes from the fast, lock-free math/rand/v2 source.
+func nonce() string { return strconv.FormatUint(rand.Uint64(), 36) }
 
 // OutboxHas returns which of ids are outstanding jobs of instance. It resolves a commit whose
 // reply was lost: the step's deterministic job ids are in the outbox only if it committed.

@@ -33,10 +33,10 @@ local function clear_xl(id)
 end
 `
 
-// claimScript: ARGV = id, owner, leaseMs, exclusive(0|1), maxExpiries, incidentJSON. The owner
-// carries a nonce per claim call, so a client retry of the same claim gets its lease back
-// instead of LEASED. Taking over an expired lease counts in J:x; at maxExpiries (0: never) the
-// job raises the incident instead: its worker keeps dying or hanging inside it.
+// claimScript: ARGV = id, owner, leaseMs, exclusive(0|1), maxExpiries. The owner carries a
+// nonce per claim call, so a client retry of the same claim gets its lease back instead of
+// LEASED. Taking over an expired lease counts in J:x; at maxExpiries (0: never) the job raises
+// an incident instead: its worker keeps dying or hanging inside it.
 // Returns {'OK', fence, ver, state, attempts, expiry} | {'STALE'} | {'INCIDENT'} |
 // {'LEASED', msLeft} | {'BUSY', msLeft}.
 var claimScript = redis.NewScript(`
@@ -59,7 +59,8 @@ if j[3] then
   local x = redis.call('HINCRBY', KEYS[2], id .. ':x', 1)
   if tonumber(ARGV[5]) > 0 and x >= tonumber(ARGV[5]) then
     redis.call('HDEL', KEYS[2], id .. ':l')
-    redis.call('HSET', KEYS[2], id .. ':i', ARGV[6])
+    redis.call('HSET', KEYS[2], id .. ':i', cjson.encode({jobId = id, attempts = x, time = now,
+      error = 'the job\'s lease expired ' .. x .. ' times: the worker running it died or hung each time'}))
     redis.call('HINCRBY', KEYS[1], 'inc', 1)
     if redis.call('HGET', KEYS[1], 'status') == 'running' then redis.call('HSET', KEYS[1], 'status', 'incident') end
     return {'INCIDENT'}

@@ -38,7 +38,7 @@ func TestScriptsAnswerARetriedCallLikeTheFirst(t *testing.T) {
 		t.Fatalf("a different create of the same instance: %v, want EXISTS", res)
 	}
 
-	claim := []any{"i1:1:0", "worker/nonce-a", 60000, "1", 0, "{}"}
+	claim := []any{"i1:1:0", "worker/nonce-a", 60000, "1", 0}
 	first, err := claimScript.Run(ctx, rdb, s.keys("i1"), claim...).Slice()
 	if err != nil || first[0] != "OK" {
 		t.Fatalf("claim: %v %v", first, err)
@@ -47,7 +47,7 @@ func TestScriptsAnswerARetriedCallLikeTheFirst(t *testing.T) {
 	if err != nil || again[0] != "OK" || again[1] != first[1] {
 		t.Fatalf("retried claim: %v %v, want OK with fence %v", again, err, first[1])
 	}
-	if res, _ := claimScript.Run(ctx, rdb, s.keys("i1"), "i1:1:0", "worker/nonce-b", 60000, "1", 0, "{}").Slice(); res[0] != "LEASED" {
+	if res, _ := claimScript.Run(ctx, rdb, s.keys("i1"), "i1:1:0", "worker/nonce-b", 60000, "1", 0).Slice(); res[0] != "LEASED" {
 		t.Fatalf("another claim: %v, want LEASED", res)
 	}
 
