@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -196,37 +197,37 @@ func (e *Engine) encodeStep(r *runner, st *State) ([]store.NewJob, [][]byte, []b
 }
 
 // resolveUncertainCommit finds out whether this step's commit was applied although its reply
-// was lost or came back STALE (a retry after the first try had committed and another job had
-// committed since). If it was, it publishes the step's jobs that are still outstanding (same
-// Nats-Msg-Id, so JetStream drops duplicates) and reports true.
+// was lost or came back STALE (a client retry after the first try had committed and another job
+// had committed since). The commit removed the consumed job from the outbox and added the step's
+// jobs in one step, so: if the consumed job is still outstanding, nothing was committed; if it is
+// gone, the step committed when the instance's last commit is this job and fence, or when the
+// outbox holds envelopes byte-equal to the step's own (job ids alone are not enough: they are
+// unique per committed version, and another step may have committed that version). Those jobs
+// are published again (same Nats-Msg-Id, so JetStream drops copies).
 func (e *Engine) resolveUncertainCommit(ctx context.Context, j *job.Job, fence int64, jobs []*job.Job, envs [][]byte) (bool, error) {
-	if len(jobs) == 0 {
-		lj, lf, err := e.store.LastCommit(ctx, j.Instance)
-		return err == nil && lj == j.ID && lf == fence, err
+	ids := make([]string, 0, len(jobs)+1)
+	ids = append(ids, j.ID)
+	for _, nj := range jobs {
+		ids = append(ids, nj.ID)
 	}
-	ids := make([]string, len(jobs))
-	for i, nj := range jobs {
-		ids[i] = nj.ID
-	}
-	present, err := e.store.OutboxHas(ctx, j.Instance, ids)
+	outbox, err := e.store.Outbox(ctx, j.Instance, ids)
 	if err != nil {
 		return false, err
 	}
-	if len(present) == 0 {
-		lj, lf, err := e.store.LastCommit(ctx, j.Instance)
-		// Committed, and every job it created is consumed already: nothing to publish.
-		return err == nil && lj == j.ID && lf == fence, err
-	}
-	keep := map[string]bool{}
-	for _, id := range present {
-		keep[id] = true
+	if _, outstanding := outbox[j.ID]; outstanding {
+		return false, nil
 	}
 	var pj []*job.Job
 	var pe [][]byte
 	for i, nj := range jobs {
-		if keep[nj.ID] {
+		if stored, ok := outbox[nj.ID]; ok && bytes.Equal(stored, envs[i]) {
 			pj, pe = append(pj, nj), append(pe, envs[i])
 		}
+	}
+	if len(pj) == 0 {
+		lj, lf, err := e.store.LastCommit(ctx, j.Instance)
+		// Committed, with every job it created consumed already; or consumed by another claim.
+		return err == nil && lj == j.ID && lf == fence, err
 	}
 	e.log.Info("commit reply was lost but the commit was applied; publishing its jobs",
 		zap.String("instance", j.Instance), zap.String("job", j.ID), zap.Int("jobs", len(pj)))

@@ -172,14 +172,20 @@ func (r *runner) start(t *Token) error {
 // each other flow merges into it; extra tokens on a flow wait for the next firing.
 func (r *runner) join(t *Token, n *model.Node) bool {
 	byFlow := map[string]*Token{t.Via: t}
+	var unknown []*Token // waiting since before tokens recorded their flow
 	for _, o := range r.st.Tokens {
 		if o != t && o.Activity == n.ID && o.Wait == WaitJoin {
-			if _, seen := byFlow[o.Via]; !seen {
+			if o.Via == "" {
+				unknown = append(unknown, o)
+			} else if _, seen := byFlow[o.Via]; !seen {
 				byFlow[o.Via] = o
 			}
 		}
 	}
 	for _, f := range n.Incoming {
+		if byFlow[f] == nil && len(unknown) > 0 {
+			byFlow[f], unknown = unknown[0], unknown[1:]
+		}
 		if byFlow[f] == nil {
 			return false
 		}

@@ -69,9 +69,15 @@ func TestUncertainCommitIsResolvedFromTheOutbox(t *testing.T) {
 	if err != nil || s.CachedInfo().State.Msgs != 1 {
 		t.Fatalf("the committed step's job must be published: %v %+v", err, s.CachedInfo().State)
 	}
-	// A step that never committed (its jobs are not there, and it is not the last commit).
-	other := &job.Job{ID: "i1:2:1", Instance: "i1", Type: "t", Kind: job.Before, Token: "t9", Activity: "C", Created: 3}
-	if committed, err := e.resolveUncertainCommit(ctx, &job.Job{ID: "i1:1:9", Instance: "i1"}, 99, []*job.Job{other}, [][]byte{env1}); err != nil || committed {
-		t.Fatalf("resolve of a step that did not commit: %v %v, want false", committed, err)
+	// A step whose job is still outstanding did not commit, even when a job with the id its
+	// step would have created exists (another step committed that version).
+	if committed, err := e.resolveUncertainCommit(ctx, next, 99, []*job.Job{next}, [][]byte{env1}); err != nil || committed {
+		t.Fatalf("resolve with the consumed job still outstanding: %v %v, want false", committed, err)
+	}
+	// A step whose job is gone, but whose job ids hold another step's envelopes: not ours.
+	mine := &job.Job{ID: "i1:2:0", Instance: "i1", Type: "t", Kind: job.After, Token: "t7", Activity: "Z", Created: 5}
+	envMine, _ := job.Encode(mine)
+	if committed, err := e.resolveUncertainCommit(ctx, first, 99, []*job.Job{mine}, [][]byte{envMine}); err != nil || committed {
+		t.Fatalf("resolve against another step's jobs: %v %v, want false", committed, err)
 	}
 }

@@ -299,20 +299,19 @@ func toBytes(ss []string) [][]byte {
 // to be unique, not secret, so it comes from the fast, lock-free math/rand/v2 source.
 func nonce() string { return strconv.FormatUint(rand.Uint64(), 36) }
 
-// OutboxHas returns which of ids are outstanding jobs of instance. It resolves a commit whose
-// reply was lost: the step's deterministic job ids are in the outbox only if it committed.
-func (s *Store) OutboxHas(ctx context.Context, instance string, ids []string) ([]string, error) {
+// Outbox returns the envelopes of those of ids that are outstanding jobs of instance.
+func (s *Store) Outbox(ctx context.Context, instance string, ids []string) (map[string][]byte, error) {
+	out := map[string][]byte{}
 	if len(ids) == 0 {
-		return nil, nil
+		return out, nil
 	}
 	vals, err := s.rdb.HMGet(ctx, s.jobsKey(instance), ids...).Result()
 	if err != nil {
 		return nil, fmt.Errorf("read outbox of %s: %w", instance, err)
 	}
-	var out []string
 	for i, v := range vals {
-		if v != nil {
-			out = append(out, ids[i])
+		if sv, ok := v.(string); ok {
+			out[ids[i]] = []byte(sv)
 		}
 	}
 	return out, nil

@@ -56,6 +56,15 @@ if j[3] then
     end
     return {'LEASED', tostring(lexp - now)}
   end
+end
+local excl = ARGV[4] == '1'
+local h = redis.call('HMGET', KEYS[1], 'ver', 'state', 'fence', 'xl')
+if excl and h[4] then
+  local xj, xexp = string.match(h[4], '^(.*)|(%d+)$')
+  if xj ~= id and tonumber(xexp) > now then return {'BUSY', tostring(tonumber(xexp) - now)} end
+end
+if j[3] then
+  -- Taking over an expired lease: its worker died or hung inside the job.
   local x = redis.call('HINCRBY', KEYS[2], id .. ':x', 1)
   if tonumber(ARGV[5]) > 0 and x >= tonumber(ARGV[5]) then
     redis.call('HDEL', KEYS[2], id .. ':l')
@@ -65,12 +74,6 @@ if j[3] then
     if redis.call('HGET', KEYS[1], 'status') == 'running' then redis.call('HSET', KEYS[1], 'status', 'incident') end
     return {'INCIDENT'}
   end
-end
-local excl = ARGV[4] == '1'
-local h = redis.call('HMGET', KEYS[1], 'ver', 'state', 'fence', 'xl')
-if excl and h[4] then
-  local xj, xexp = string.match(h[4], '^(.*)|(%d+)$')
-  if xj ~= id and tonumber(xexp) > now then return {'BUSY', tostring(tonumber(xexp) - now)} end
 end
 local exp = now + tonumber(ARGV[3])
 local fence = tonumber(h[3] or '0') + 1

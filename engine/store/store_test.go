@@ -210,3 +210,29 @@ func TestAJobWhoseLeaseKeepsExpiringRaisesAnIncident(t *testing.T) {
 		}
 	})
 }
+
+func TestBusyRedeliveriesDoNotCountAsExpiredLeases(t *testing.T) {
+	t.Parallel()
+	forEachTransport(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		dying := store.ClaimRequest{Instance: "i1", Job: "i1:1:0", Owner: "w", Exclusive: true, Lease: 20 * time.Millisecond, MaxExpiries: 2}
+		if _, err := s.Claim(ctx, dying); err != nil {
+			t.Fatal(err)
+		}
+		// Once that lease has expired, another exclusive job of the instance takes the instance.
+		batontest.Eventually(t, 5*time.Second, func() bool {
+			_, err := claim(ctx, s, "i1:1:1", "w2", true)
+			return err == nil
+		}, "the second exclusive job never got the instance")
+		// The first job's redeliveries meet BUSY again and again: none of them is a takeover.
+		for i := 0; i < 5; i++ {
+			var le *store.LeasedError
+			if _, err := s.Claim(ctx, dying); !errors.As(err, &le) || !le.Busy {
+				t.Fatalf("redelivery %d: %v, want BUSY", i, err)
+			}
+		}
+		if x, _ := s.Client().HGet(ctx, s.Prefix()+"inst:{i1}:jobs", "i1:1:0:x").Result(); x != "" {
+			t.Fatalf("BUSY answers counted %s lease expiries", x)
+		}
+	})
+}
