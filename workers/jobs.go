@@ -92,6 +92,9 @@ func (w *Worker) keepAlive(ctx context.Context, l *engine.Lease, msg jetstream.M
 	var mu sync.Mutex // serialises a running renewal with stop
 	stopped := false
 	var t *time.Timer
+	// Assigned under mu: the callback, which re-arms t, waits for the assignment.
+	mu.Lock()
+	defer mu.Unlock()
 	t = time.AfterFunc(every, func() {
 		mu.Lock()
 		defer mu.Unlock()
