@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
 	"github.com/batonhq/baton/engine/job"
@@ -29,8 +28,7 @@ func TestUncertainCommitIsResolvedFromTheOutbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(ns.Shutdown)
-	opts, _ := redis.ParseURL(r.URL)
-	rdb := redis.NewClient(opts)
+	rdb := r.Client()
 	t.Cleanup(func() { _ = rdb.Close() })
 	st := store.New(rdb, store.Config{})
 	t.Cleanup(st.Close)

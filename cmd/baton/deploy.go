@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/batonhq/baton/pkg/baton"
 )
 
 func newDeployCommand(g *globals) *cobra.Command {
@@ -20,45 +22,43 @@ the element id.`,
   baton deploy --redis redis://redis:6379 models/*.bpmn -o json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output, "table", "json"); err != nil {
-				return err
-			}
-			c, _, err := g.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			type row struct {
-				File      string `json:"file"`
-				Key       string `json:"processKey"`
-				Version   int    `json:"version"`
-				Unchanged bool   `json:"unchanged"`
-			}
-			var rows []row
-			for _, f := range args {
-				deps, err := c.DeployFile(cmd.Context(), f)
-				if err != nil {
-					return err
-				}
-				for _, d := range deps {
-					rows = append(rows, row{File: f, Key: d.Key, Version: d.Version, Unchanged: d.Unchanged})
-				}
-			}
-			if output == "json" {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(rows)
-			}
-			for _, r := range rows {
-				state := "deployed"
-				if r.Unchanged {
-					state = "unchanged"
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s\t%s version %d (%s)\n", r.File, r.Key, r.Version, state)
-			}
-			return nil
+			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
+				return deploy(cmd, c, args, output)
+			})
 		},
 	}
 	outputFlag(cmd, &output, "table", "json")
 	return cmd
+}
+
+func deploy(cmd *cobra.Command, c *baton.Client, args []string, output string) error {
+	type row struct {
+		File      string `json:"file"`
+		Key       string `json:"processKey"`
+		Version   int    `json:"version"`
+		Unchanged bool   `json:"unchanged"`
+	}
+	var rows []row
+	for _, f := range args {
+		deps, err := c.DeployFile(cmd.Context(), f)
+		if err != nil {
+			return err
+		}
+		for _, d := range deps {
+			rows = append(rows, row{File: f, Key: d.Key, Version: d.Version, Unchanged: d.Unchanged})
+		}
+	}
+	if output == "json" {
+		enc := json.NewEncoder(cmd.OutOrStdout())
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	}
+	for _, r := range rows {
+		state := "deployed"
+		if r.Unchanged {
+			state = "unchanged"
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "%s\t%s version %d (%s)\n", r.File, r.Key, r.Version, state)
+	}
+	return nil
 }

@@ -28,28 +28,22 @@ incidents and history (activity start and end events in commit order).`,
 		Example: `  baton instance show 3f2c9a0e5b7d4c1e8f6a2b3c4d5e6f70 -o json`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output, "table", "json"); err != nil {
-				return err
-			}
-			c, _, err := g.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			v, err := c.Instance(cmd.Context(), args[0])
-			if baton.IsNotFound(err) {
-				return fmt.Errorf("no instance %q", args[0])
-			}
-			if err != nil {
-				return err
-			}
-			if output == "json" {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(v)
-			}
-			printInstance(cmd, v)
-			return nil
+			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
+				v, err := c.Instance(cmd.Context(), args[0])
+				if baton.IsNotFound(err) {
+					return fmt.Errorf("no instance %q", args[0])
+				}
+				if err != nil {
+					return err
+				}
+				if output == "json" {
+					enc := json.NewEncoder(cmd.OutOrStdout())
+					enc.SetIndent("", "  ")
+					return enc.Encode(v)
+				}
+				printInstance(cmd, v)
+				return nil
+			})
 		},
 	}
 	outputFlag(show, &output, "table", "json")

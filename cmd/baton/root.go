@@ -86,6 +86,19 @@ func (g *globals) connect(ctx context.Context) (*baton.Client, *zap.Logger, erro
 	return c, log, nil
 }
 
+// withClient checks --output against formats, connects, runs f and closes the connection.
+func (g *globals) withClient(cmd *cobra.Command, output string, formats []string, f func(*baton.Client) error) error {
+	if err := checkOutput(output, formats...); err != nil {
+		return err
+	}
+	c, _, err := g.connect(cmd.Context())
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return f(c)
+}
+
 // outputFlag adds -o/--output with the given formats; the first is the default.
 func outputFlag(cmd *cobra.Command, target *string, formats ...string) {
 	cmd.Flags().StringVarP(target, "output", "o", formats[0], "output format: "+strings.Join(formats, " or "))

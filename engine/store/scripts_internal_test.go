@@ -10,19 +10,26 @@ import (
 	"github.com/batonhq/baton/pkg/localserver"
 )
 
+// ownRedis starts a redis-server for one test (these tests sit inside the package, so they
+// cannot use pkg/batontest, which imports it).
+func ownRedis(t *testing.T) *redis.Client {
+	t.Helper()
+	r, err := localserver.StartRedis(context.Background(), localserver.RedisOptions{})
+	if err != nil {
+		t.Fatalf("redis-server: %v", err)
+	}
+	t.Cleanup(r.Stop)
+	rdb := r.Client()
+	t.Cleanup(func() { _ = rdb.Close() })
+	return rdb
+}
+
 // A client library resends a call whose reply was lost; these tests send the same script call
 // twice, as that retry would, and expect the first call's answer again.
 func TestScriptsAnswerARetriedCallLikeTheFirst(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	r, err := localserver.StartRedis(ctx, localserver.RedisOptions{})
-	if err != nil {
-		t.Fatalf("redis-server: %v", err)
-	}
-	t.Cleanup(r.Stop)
-	opts, _ := redis.ParseURL(r.URL)
-	rdb := redis.NewClient(opts)
-	t.Cleanup(func() { _ = rdb.Close() })
+	rdb := ownRedis(t)
 	s := New(rdb, Config{NoAutoPipeline: true})
 	keys := s.stepKeys("i1")
 	create := []any{"state", "running", "p:1", "p", "", time.Now().UnixMilli(), "", "nonce-1", 1, "i1:1:0", "env"}
@@ -68,14 +75,7 @@ func TestScriptsAnswerARetriedCallLikeTheFirst(t *testing.T) {
 func TestRepairDueReindexesOutstandingJobs(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	r, err := localserver.StartRedis(ctx, localserver.RedisOptions{})
-	if err != nil {
-		t.Fatalf("redis-server: %v", err)
-	}
-	t.Cleanup(r.Stop)
-	opts, _ := redis.ParseURL(r.URL)
-	rdb := redis.NewClient(opts)
-	t.Cleanup(func() { _ = rdb.Close() })
+	rdb := ownRedis(t)
 	s := New(rdb, Config{})
 	t.Cleanup(s.Close)
 	if _, err := s.Create(ctx, NewInstance{ID: "i1", State: []byte("s"), Status: "running", Created: time.Now(),
