@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -174,7 +175,7 @@ func (e *Engine) Deploy(ctx context.Context, defs []*model.Definition) ([]store.
 // Definition returns a deployed definition, cached after the first load: deployed versions
 // never change.
 func (e *Engine) Definition(ctx context.Context, key string, version int) (*model.Definition, error) {
-	id := fmt.Sprintf("%s:%d", key, version)
+	id := key + ":" + strconv.Itoa(version)
 	if d, ok := e.defs.Load(id); ok {
 		return d.(*model.Definition), nil
 	}

@@ -7,6 +7,7 @@ package job
 import (
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/vmihailenco/msgpack/v5"
 )
@@ -63,7 +64,7 @@ type Job struct {
 // ID builds the deterministic id of the ordinal-th job created by the commit that produced
 // version ver of instance.
 func ID(instance string, ver int64, ordinal int) string {
-	return fmt.Sprintf("%s:%d:%d", instance, ver, ordinal)
+	return instance + ":" + strconv.FormatInt(ver, 10) + ":" + strconv.Itoa(ordinal)
 }
 
 // ErrMalformed is returned by Decode for bytes that are not a job envelope.

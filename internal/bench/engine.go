@@ -40,50 +40,87 @@ func Model(tasks int) []byte {
 	return []byte(b.String())
 }
 
-// observer counts committed jobs and their latencies.
+// observer counts committed jobs and their latencies, and reports each completed instance.
 type observer struct {
-	commits atomic.Int64
-	target  atomic.Int64
-	done    chan struct{}
-	lat     *latencies
+	commits  atomic.Int64
+	target   atomic.Int64
+	last     string
+	done     chan struct{}
+	finished chan struct{}
+	lat      *latencies
 }
 
-func (o *observer) JobCommitted(_ *job.Job, latency time.Duration) {
+func (o *observer) JobCommitted(j *job.Job, latency time.Duration) {
 	o.lat.add(latency)
+	if j.Activity == o.last {
+		select {
+		case o.finished <- struct{}{}:
+		default:
+		}
+	}
 	if n := o.commits.Add(1); n == o.target.Load() {
 		close(o.done)
 	}
 }
 
-// engineRun starts instances×tasks continuations through the full engine and waits for the
-// last commit.
-func engineRun(ctx context.Context, c *baton.Client, obs *observer, rt *roundTrips, instances, tasks int) (Result, error) {
+// engineRun runs total instances of tasks continuations each through the full engine, keeping
+// concurrent instances in flight: a new one starts whenever one completes.
+func engineRun(ctx context.Context, c *baton.Client, obs *observer, rt *roundTrips, concurrent, total, tasks int) (Result, error) {
 	obs.lat.reset()
 	obs.commits.Store(0)
-	obs.target.Store(int64(instances * tasks))
+	obs.target.Store(int64(total * tasks))
+	obs.last = fmt.Sprintf("T%d", tasks)
 	obs.done = make(chan struct{})
+	obs.finished = make(chan struct{}, total)
 	rt0, c0 := rt.n.Load(), rt.cmds.Load()
 	start := time.Now()
-	// Start the instances concurrently, as many callers would, so the run is not limited by one
-	// caller's round trips (the floor publishes its chain heads asynchronously too).
+	startOne := func(ctx context.Context) error {
+		_, err := c.Engine().Start(ctx, engine.StartRequest{ProcessKey: ProcessKey})
+		return err
+	}
+	// The first wave starts concurrently, as many callers would; then each completion starts
+	// the next instance, from a few starters so that starting never lags completing.
+	var started atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(32)
-	for i := 0; i < instances; i++ {
-		g.Go(func() error {
-			_, err := c.Engine().Start(gctx, engine.StartRequest{ProcessKey: ProcessKey})
-			return err
-		})
+	for i := 0; i < min(concurrent, total); i++ {
+		started.Add(1)
+		g.Go(func() error { return startOne(gctx) })
 	}
 	if err := g.Wait(); err != nil {
 		return Result{}, err
 	}
+	sctx, stopStarters := context.WithCancel(ctx)
+	defer stopStarters()
+	starters, _ := errgroup.WithContext(sctx)
+	for i := 0; i < 4; i++ {
+		starters.Go(func() error {
+			for {
+				select {
+				case <-sctx.Done():
+					return nil
+				case <-obs.finished:
+					if started.Add(1) > int64(total) {
+						return nil
+					}
+					if err := startOne(sctx); err != nil && sctx.Err() == nil {
+						return err
+					}
+				}
+			}
+		})
+	}
 	select {
 	case <-obs.done:
 	case <-time.After(5 * time.Minute):
-		return Result{}, fmt.Errorf("engine: %d of %d continuations after 5m", obs.commits.Load(), instances*tasks)
+		return Result{}, fmt.Errorf("engine: %d of %d continuations after 5m", obs.commits.Load(), total*tasks)
 	case <-ctx.Done():
 		return Result{}, ctx.Err()
 	}
-	return Result{Hops: instances * tasks, Elapsed: time.Since(start), P50: obs.lat.percentile(50),
+	elapsed := time.Since(start)
+	stopStarters()
+	if err := starters.Wait(); err != nil {
+		return Result{}, err
+	}
+	return Result{Hops: total * tasks, Elapsed: elapsed, P50: obs.lat.percentile(50),
 		P99: obs.lat.percentile(99), RoundTrips: rt.n.Load() - rt0, Commands: rt.cmds.Load() - c0}, nil
 }

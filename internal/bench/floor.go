@@ -48,14 +48,15 @@ func (f *floor) setup(ctx context.Context) (jetstream.Consumer, error) {
 		AckPolicy: jetstream.AckExplicitPolicy, AckWait: 30 * time.Second, MaxDeliver: -1, MaxAckPending: 10000})
 }
 
-// run measures chains × hops hops.
-func (f *floor) run(ctx context.Context, chains, hops int, rt *roundTrips, round int) (Result, error) {
+// run measures total chains of hops hops each, keeping concurrent chains in flight: a new
+// chain starts whenever one ends.
+func (f *floor) run(ctx context.Context, concurrent, chains, hops int, rt *roundTrips, round int) (Result, error) {
 	cons, err := f.setup(ctx)
 	if err != nil {
 		return Result{}, err
 	}
 	f.lat.reset()
-	var done atomic.Int64
+	var done, started atomic.Int64
 	total := int64(chains * hops)
 	finished := make(chan struct{})
 	js := f.q.JetStream()
@@ -70,6 +71,12 @@ func (f *floor) run(ctx context.Context, chains, hops int, rt *roundTrips, round
 		if int(hop)+1 < hops {
 			next := encodeHop(chain, hop+1)
 			if _, err := js.Publish(ctx, floorSubject, next, jetstream.WithMsgID(fmt.Sprintf("%d-%d-%d", round, chain, hop+1))); err != nil {
+				_ = m.NakWithDelay(time.Second)
+				return
+			}
+		} else if c := started.Add(1); c <= int64(chains) {
+			// The chain ended: the next one starts, as a new instance would.
+			if _, err := js.PublishAsync(floorSubject, encodeHop(uint32(c-1), 0)); err != nil {
 				_ = m.NakWithDelay(time.Second)
 				return
 			}
@@ -107,7 +114,8 @@ func (f *floor) run(ctx context.Context, chains, hops int, rt *roundTrips, round
 	}()
 	rt0, c0 := rt.n.Load(), rt.cmds.Load()
 	start := time.Now()
-	for c := 0; c < chains; c++ {
+	for c := 0; c < min(concurrent, chains); c++ {
+		started.Add(1)
 		if _, err := js.PublishAsync(floorSubject, encodeHop(uint32(c), 0)); err != nil {
 			return Result{}, err
 		}

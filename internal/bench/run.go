@@ -23,8 +23,11 @@ type Config struct {
 	NATSURL, RedisURL string
 	// Instances run concurrently, each through Tasks async service tasks. Defaults 200 and 20.
 	Instances, Tasks int
+	// Total is how many instances one round runs, Instances at a time: a new one starts
+	// whenever one completes. Default 5 × Instances, so a round measures a steady state.
+	Total int
 	// Rounds of each measurement, alternating engine and floor; the report gives the median.
-	// Default 3.
+	// Default 5.
 	Rounds int
 	// Concurrency is the jobs one task type runs at once, for the engine and the floor alike.
 	// Default 64.
@@ -46,7 +49,10 @@ func (c *Config) defaults() {
 		c.Tasks = 20
 	}
 	if c.Rounds <= 0 {
-		c.Rounds = 3
+		c.Rounds = 5
+	}
+	if c.Total <= 0 {
+		c.Total = 5 * c.Instances
 	}
 	if c.Concurrency <= 0 {
 		c.Concurrency = 64
@@ -62,7 +68,8 @@ func (c *Config) defaults() {
 // Report is the median of the rounds.
 type Report struct {
 	Engine, Floor Result
-	// Ratio is engine continuations/s over floor hops/s.
+	// Ratio is the median over rounds of engine continuations/s over the floor's hops/s in the
+	// same round: pairing adjacent runs cancels the machine's drift.
 	Ratio float64
 }
 
@@ -107,43 +114,50 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	defer func() { stopWorker(); <-workerDone }()
 	fl := &floor{q: c.Engine().Queue(), rdb: rdb, prefix: prefix, concurrency: cfg.Concurrency}
 
-	fmt.Fprintf(out, "baton bench: %d concurrent instances x %d async service tasks, %d rounds, concurrency %d per task type\n",
-		cfg.Instances, cfg.Tasks, cfg.Rounds, cfg.Concurrency)
+	fmt.Fprintf(out, "baton bench: %d concurrent instances x %d async service tasks (%d instances a round), %d rounds, concurrency %d per task type\n",
+		cfg.Instances, cfg.Tasks, cfg.Total, cfg.Rounds, cfg.Concurrency)
 	fmt.Fprintf(out, "servers: NATS %s, Redis %s\n", baton.RedactURL(natsURL), baton.RedactURL(redisURL))
 	// Warm up both paths (connections, script cache, consumers) outside the measurement.
-	if _, err := engineRun(ctx, c, obs, rt, cfg.Instances/4+1, cfg.Tasks); err != nil {
+	if _, err := engineRun(ctx, c, obs, rt, cfg.Instances, cfg.Instances, cfg.Tasks); err != nil {
 		return Report{}, fmt.Errorf("warm-up: %w", err)
 	}
-	if _, err := fl.run(ctx, cfg.Instances/4+1, cfg.Tasks, rt, -1); err != nil {
+	if _, err := fl.run(ctx, cfg.Instances, cfg.Instances, cfg.Tasks, rt, -1); err != nil {
 		return Report{}, fmt.Errorf("warm-up: %w", err)
 	}
-	fmt.Fprintf(out, "\n%-6s %14s %9s %9s %8s   %14s %9s %9s %8s\n", "round", "engine cont/s", "p50", "p99", "RT/cont",
-		"floor hops/s", "p50", "p99", "RT/hop")
+	fmt.Fprintf(out, "\n%-6s %14s %9s %9s %8s   %14s %9s %9s %8s   %6s\n", "round", "engine cont/s", "p50", "p99", "RT/cont",
+		"floor hops/s", "p50", "p99", "RT/hop", "ratio")
 	var engines, floors []Result
+	var ratios []float64
 	cpu := cpuMeter{rdb: rdb}
 	for r := 0; r < cfg.Rounds; r++ {
 		e, f := Result{Hops: 1, Elapsed: 1}, Result{Hops: 1, Elapsed: 1}
 		if cfg.Only != "floor" {
-			if e, err = cpu.measure(ctx, func() (Result, error) { return engineRun(ctx, c, obs, rt, cfg.Instances, cfg.Tasks) }); err != nil {
+			if e, err = cpu.measure(ctx, func() (Result, error) {
+				return engineRun(ctx, c, obs, rt, cfg.Instances, cfg.Total, cfg.Tasks)
+			}); err != nil {
 				return Report{}, err
 			}
 		}
 		if cfg.Only != "engine" {
-			if f, err = cpu.measure(ctx, func() (Result, error) { return fl.run(ctx, cfg.Instances, cfg.Tasks, rt, r) }); err != nil {
+			if f, err = cpu.measure(ctx, func() (Result, error) {
+				return fl.run(ctx, cfg.Instances, cfg.Total, cfg.Tasks, rt, r)
+			}); err != nil {
 				return Report{}, err
 			}
 		}
 		engines, floors = append(engines, e), append(floors, f)
-		fmt.Fprintf(out, "%-6d %14.0f %9s %9s %8.2f   %14.0f %9s %9s %8.2f\n", r+1, e.PerSecond(), ms(e.P50), ms(e.P99),
-			e.RoundTripsPerHop(), f.PerSecond(), ms(f.P50), ms(f.P99), f.RoundTripsPerHop())
+		ratios = append(ratios, e.PerSecond()/f.PerSecond())
+		fmt.Fprintf(out, "%-6d %14.0f %9s %9s %8.2f   %14.0f %9s %9s %8.2f   %6.2f\n", r+1, e.PerSecond(), ms(e.P50), ms(e.P99),
+			e.RoundTripsPerHop(), f.PerSecond(), ms(f.P50), ms(f.P99), f.RoundTripsPerHop(), ratios[r])
 	}
 	rep := Report{Engine: median(engines), Floor: median(floors)}
-	rep.Ratio = rep.Engine.PerSecond() / rep.Floor.PerSecond()
+	slices.Sort(ratios)
+	rep.Ratio = ratios[len(ratios)/2]
 	fmt.Fprintf(out, "\nengine (median): %.0f continuations/s, hop latency p50 %s p99 %s, %.2f Redis round trips per continuation\n",
 		rep.Engine.PerSecond(), ms(rep.Engine.P50), ms(rep.Engine.P99), rep.Engine.RoundTripsPerHop())
 	fmt.Fprintf(out, "raw floor (median): %.0f hops/s, hop latency p50 %s p99 %s, %.2f Redis round trips per hop\n",
 		rep.Floor.PerSecond(), ms(rep.Floor.P50), ms(rep.Floor.P99), rep.Floor.RoundTripsPerHop())
-	fmt.Fprintf(out, "ratio engine/floor: %.2f (target >= 0.50); Redis round trips per continuation: %.2f (target <= 3), carrying %.2f commands\n",
+	fmt.Fprintf(out, "ratio engine/floor (median of the rounds' ratios): %.2f (target >= 0.50); Redis round trips per continuation: %.2f (target <= 3), carrying %.2f commands\n",
 		rep.Ratio, rep.Engine.RoundTripsPerHop(), float64(rep.Engine.Commands)/float64(rep.Engine.Hops))
 	ep, er := rep.Engine.CPUPerHop()
 	fp, fr := rep.Floor.CPUPerHop()

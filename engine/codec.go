@@ -1,0 +1,155 @@
+package engine
+
+import (
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/batonhq/baton/engine/msgpackmap"
+)
+
+// Every step decodes and encodes an instance's state and encodes its history events, so these
+// types encode by hand (engine/msgpackmap) rather than by reflection. The wire format is the map
+// their msgpack tags describe.
+
+// EncodeMsgpack writes s.
+func (s *State) EncodeMsgpack(enc *msgpack.Encoder) error {
+	w := msgpackmap.Writer{Enc: enc}
+	w.Len(7 + msgpackmap.Count(s.BusinessKey != "", s.Ended != 0))
+	w.Str("id", s.ID)
+	w.Str("pk", s.ProcessKey)
+	w.Int("dv", int64(s.DefinitionVersion))
+	if s.BusinessKey != "" {
+		w.Str("bk", s.BusinessKey)
+	}
+	w.Value("vars", s.Variables)
+	if w.Key("tok") {
+		w.Err = enc.EncodeArrayLen(len(s.Tokens))
+		for _, t := range s.Tokens {
+			if w.Err == nil {
+				w.Err = t.EncodeMsgpack(enc)
+			}
+		}
+	}
+	w.Int("seq", int64(s.Seq))
+	w.Int("st", s.Started)
+	if s.Ended != 0 {
+		w.Int("en", s.Ended)
+	}
+	return w.Err
+}
+
+// DecodeMsgpack reads what EncodeMsgpack writes; unknown keys are skipped.
+func (s *State) DecodeMsgpack(dec *msgpack.Decoder) error {
+	return msgpackmap.Read(dec, func(key string) error {
+		var err error
+		switch key {
+		case "id":
+			s.ID, err = dec.DecodeString()
+		case "pk":
+			s.ProcessKey, err = dec.DecodeString()
+		case "dv":
+			var v int64
+			v, err = dec.DecodeInt64()
+			s.DefinitionVersion = int(v)
+		case "bk":
+			s.BusinessKey, err = dec.DecodeString()
+		case "vars":
+			err = dec.Decode(&s.Variables)
+		case "tok":
+			var n int
+			if n, err = dec.DecodeArrayLen(); err != nil || n <= 0 {
+				return err
+			}
+			s.Tokens = make([]*Token, n)
+			for i := range s.Tokens {
+				s.Tokens[i] = &Token{}
+				if err = s.Tokens[i].DecodeMsgpack(dec); err != nil {
+					return err
+				}
+			}
+		case "seq":
+			var v int64
+			v, err = dec.DecodeInt64()
+			s.Seq = int(v)
+		case "st":
+			s.Started, err = dec.DecodeInt64()
+		case "en":
+			s.Ended, err = dec.DecodeInt64()
+		default:
+			err = dec.Skip()
+		}
+		return err
+	})
+}
+
+// EncodeMsgpack writes t.
+func (t *Token) EncodeMsgpack(enc *msgpack.Encoder) error {
+	w := msgpackmap.Writer{Enc: enc}
+	w.Len(2 + msgpackmap.Count(t.Wait != "", t.Job != "", t.Via != ""))
+	w.Str("id", t.ID)
+	w.Str("a", t.Activity)
+	if t.Wait != "" {
+		w.Str("w", string(t.Wait))
+	}
+	if t.Job != "" {
+		w.Str("j", t.Job)
+	}
+	if t.Via != "" {
+		w.Str("v", t.Via)
+	}
+	return w.Err
+}
+
+// DecodeMsgpack reads what EncodeMsgpack writes; unknown keys are skipped.
+func (t *Token) DecodeMsgpack(dec *msgpack.Decoder) error {
+	return msgpackmap.Read(dec, func(key string) error {
+		var err error
+		switch key {
+		case "id":
+			t.ID, err = dec.DecodeString()
+		case "a":
+			t.Activity, err = dec.DecodeString()
+		case "w":
+			var w string
+			w, err = dec.DecodeString()
+			t.Wait = Wait(w)
+		case "j":
+			t.Job, err = dec.DecodeString()
+		case "v":
+			t.Via, err = dec.DecodeString()
+		default:
+			err = dec.Skip()
+		}
+		return err
+	})
+}
+
+// EncodeMsgpack writes e.
+func (e *HistoryEvent) EncodeMsgpack(enc *msgpack.Encoder) error {
+	w := msgpackmap.Writer{Enc: enc}
+	w.Len(4)
+	w.Str("t", e.Type)
+	w.Str("a", e.Activity)
+	w.Str("tk", e.Token)
+	w.Int("ts", e.Time)
+	return w.Err
+}
+
+// DecodeMsgpack reads what EncodeMsgpack writes; unknown keys are skipped.
+func (e *HistoryEvent) DecodeMsgpack(dec *msgpack.Decoder) error {
+	return msgpackmap.Read(dec, func(key string) error {
+		var err error
+		switch key {
+		case "t":
+			e.Type, err = dec.DecodeString()
+		case "a":
+			e.Activity, err = dec.DecodeString()
+		case "tk":
+			e.Token, err = dec.DecodeString()
+		case "ts":
+			e.Time, err = dec.DecodeInt64()
+		default:
+			err = dec.Skip()
+		}
+		return err
+	})
+}
