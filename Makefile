@@ -33,8 +33,8 @@ test: deps lint
 
 ## fuzz: fuzz the BPMN parser and the subject encoding for FUZZTIME each
 fuzz:
-	$(GO) test ./engine/bpmn -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./queue -run '^$$' -fuzz '^FuzzEncodeToken$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./engine/bpmn -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s
+	$(GO) test ./queue -run '^$$' -fuzz '^FuzzEncodeToken$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s
 
 ## bench: continuation throughput, hop latency, Redis round trips, and the raw floor
 bench: deps build

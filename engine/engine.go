@@ -116,6 +116,7 @@ type Engine struct {
 	mu        sync.RWMutex
 	delegates map[string]Delegate
 	defs      sync.Map // "key:version" -> *model.Definition
+	upstream  sync.Map // "key:version/join" -> map[string]bool, see upstreamOf
 }
 
 // New returns an Engine that keeps state in st and publishes jobs on q.

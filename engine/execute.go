@@ -134,7 +134,7 @@ func (e *Engine) Execute(ctx context.Context, l *Lease) (Result, error) {
 		// whether the message is acked.
 		cctx := context.WithoutCancel(ctx)
 		ver, _, err := e.store.Commit(cctx, store.Step{Instance: j.Instance, Job: j.ID, Fence: l.Fence,
-			ExpectedVersion: version, State: newBlob, Status: status, History: hist, NewJobs: entries})
+			ExpectedVersion: version, State: newBlob, Status: status, History: hist, NewJobs: entries, Cancel: r.cancel})
 		var conflict *store.ConflictError
 		switch {
 		case err == nil:

@@ -54,6 +54,8 @@ type runner struct {
 	steps  int
 	// events is this step's history, appended to the instance's history by the commit.
 	events []HistoryEvent
+	// cancel lists committed jobs the step removes (their tokens were terminated).
+	cancel []string
 
 	// recorded holds delegate results by call key (activity#occurrence) across replays; seen
 	// counts occurrences within this run.
@@ -68,9 +70,12 @@ func (r *runner) push(kind opKind, t *Token, flow string) {
 
 // run drains the agenda. FIFO order keeps parallel branches deterministic.
 func (r *runner) run() error {
-	for len(r.agenda) > 0 {
+	for len(r.agenda) > 0 || r.wakeInclusiveJoins() {
 		o := r.agenda[0]
 		r.agenda = r.agenda[1:]
+		if r.st.token(o.token.ID) != o.token {
+			continue // the token was removed meanwhile (a terminate end event)
+		}
 		r.steps++
 		if r.steps > r.eng.cfg.MaxStepsPerSegment {
 			return &DelegateError{Activity: o.token.Activity, Err: fmt.Errorf(
@@ -110,7 +115,16 @@ func (r *runner) take(t *Token, flowID string) error {
 
 func (r *runner) arrive(t *Token) error {
 	n := r.def.Nodes[t.Activity]
-	if n.AsyncBefore {
+	async := n.AsyncBefore
+	if prog := n.AsyncProgram(); prog != nil && !async {
+		// baton:async: the node decides on the current variables whether to commit before it.
+		v, err := expr.Run(prog, r.st.Variables)
+		if err != nil {
+			return &DelegateError{Activity: n.ID, Err: fmt.Errorf("baton:async expression %q: %w", n.AsyncExpr, err)}
+		}
+		async, _ = v.(bool)
+	}
+	if async {
 		r.boundary(t, n, job.Before)
 		return nil
 	}
@@ -153,6 +167,10 @@ func (r *runner) assignJobIDs(ver int64) {
 func (r *runner) start(t *Token) error {
 	n := r.def.Nodes[t.Activity]
 	if n.Kind == model.ParallelGateway && len(n.Incoming) > 1 && !r.join(t, n) {
+		t.Wait = WaitJoin
+		return nil
+	}
+	if n.Kind == model.InclusiveGateway && len(n.Incoming) > 1 && !r.inclusiveJoin(t, n) {
 		t.Wait = WaitJoin
 		return nil
 	}
@@ -202,6 +220,8 @@ func (r *runner) end(t *Token) {
 	n := r.def.Nodes[t.Activity]
 	r.history(EventActivityEnd, t)
 	switch {
+	case n.Kind == model.EndEvent && n.Terminate:
+		r.terminate()
 	case n.Kind == model.EndEvent:
 		r.st.removeToken(t.ID)
 	case n.AsyncAfter:
@@ -239,6 +259,27 @@ func (r *runner) outgoing(n *model.Node) ([]string, error) {
 	switch n.Kind {
 	case model.ParallelGateway:
 		return n.Outgoing, nil
+	case model.InclusiveGateway:
+		var out []string
+		for _, fid := range n.Outgoing {
+			if fid == n.Default {
+				continue
+			}
+			ok, err := r.condition(r.def.Flows[fid])
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out = append(out, fid)
+			}
+		}
+		switch {
+		case len(out) > 0:
+			return out, nil
+		case n.Default != "":
+			return []string{n.Default}, nil
+		}
+		return nil, fmt.Errorf("inclusive gateway: no outgoing flow's condition is true and there is no default flow")
 	case model.ExclusiveGateway:
 		for _, fid := range n.Outgoing {
 			if fid == n.Default {

@@ -112,8 +112,16 @@ func (w *Worker) checkTypes() error {
 }
 
 // Run serves until ctx ends, then shuts down gracefully and returns nil. It returns an error
-// only when it cannot start (streams or consumers cannot be created).
+// only when it cannot start (streams or consumers cannot be created); a ctx that ends during
+// start-up is a shutdown, not an error.
 func (w *Worker) Run(ctx context.Context) error {
+	if err := w.run(ctx); err != nil && ctx.Err() == nil {
+		return err
+	}
+	return nil
+}
+
+func (w *Worker) run(ctx context.Context) error {
 	if err := w.checkTypes(); err != nil {
 		return err
 	}

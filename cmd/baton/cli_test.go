@@ -113,3 +113,25 @@ func TestBadInputNamesThePlace(t *testing.T) {
 		}
 	}
 }
+
+func TestDeployExplainDryRunStoresNothing(t *testing.T) {
+	t.Parallel()
+	env := batontest.New(t)
+	file := filepath.Join(t.TempDir(), "order.bpmn")
+	if err := os.WriteFile(file, order.BPMN, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, env, "deploy", "--dry-run", file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"7 transaction segments", "before Validate", "order.validate", "after Reserve", "end OrderFulfilled"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explain output lacks %q:\n%s", want, out)
+		}
+	}
+	keys, _ := env.Redis().Keys(context.Background(), env.Prefix+"*").Result()
+	if len(keys) != 0 {
+		t.Errorf("--dry-run stored %v", keys)
+	}
+}

@@ -3,35 +3,86 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/batonhq/baton/engine/bpmn"
+	"github.com/batonhq/baton/engine/model"
 	"github.com/batonhq/baton/pkg/baton"
 )
 
 func newDeployCommand(g *globals) *cobra.Command {
-	var output string
+	var (
+		output  string
+		explain bool
+		dryRun  bool
+	)
 	cmd := &cobra.Command{
 		Use:   "deploy FILE.bpmn [FILE.bpmn...]",
 		Short: "Deploy BPMN models as new process definition versions",
 		Long: `Deploy parses each BPMN 2.0 file and stores every executable process in it as the next
 version of its process key. Deploying content that is already deployed is a no-op and keeps
 the version. A model with problems deploys nothing: each problem is listed with file:line and
-the element id.`,
+the element id. All files are parsed before anything is stored.
+
+--explain prints each process's transaction segments: which activities run together between
+two commits, which job (task type) starts each segment, which delegates it calls, and where it
+commits. --dry-run parses and explains without connecting or storing anything.`,
 		Example: `  baton deploy examples/order/order.bpmn
+  baton deploy --explain --dry-run examples/order/order.bpmn
   baton deploy --redis redis://redis:6379 models/*.bpmn -o json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(output, "table", "json"); err != nil {
+				return err
+			}
+			parsed, err := parseFiles(args)
+			if err != nil {
+				return err
+			}
+			if dryRun {
+				return printExplain(cmd.OutOrStdout(), parsed, output)
+			}
 			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
-				return deploy(cmd, c, args, output)
+				if err := deploy(cmd, c, parsed, output); err != nil {
+					return err
+				}
+				if explain {
+					return printExplain(cmd.OutOrStdout(), parsed, output)
+				}
+				return nil
 			})
 		},
 	}
 	outputFlag(cmd, &output, "table", "json")
+	cmd.Flags().BoolVar(&explain, "explain", false, "print each process's transaction segments")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "parse and explain only; store nothing (implies --explain)")
 	return cmd
 }
 
-func deploy(cmd *cobra.Command, c *baton.Client, args []string, output string) error {
+// parsedFile is one file's processes.
+type parsedFile struct {
+	file string
+	defs []*model.Definition
+}
+
+// parseFiles parses every file first, so a bad file stops the deploy before anything is stored.
+func parseFiles(files []string) ([]parsedFile, error) {
+	out := make([]parsedFile, 0, len(files))
+	for _, f := range files {
+		defs, err := bpmn.ParseFile(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, parsedFile{file: f, defs: defs})
+	}
+	return out, nil
+}
+
+func deploy(cmd *cobra.Command, c *baton.Client, parsed []parsedFile, output string) error {
 	type row struct {
 		File      string `json:"file"`
 		Key       string `json:"processKey"`
@@ -39,13 +90,13 @@ func deploy(cmd *cobra.Command, c *baton.Client, args []string, output string) e
 		Unchanged bool   `json:"unchanged"`
 	}
 	var rows []row
-	for _, f := range args {
-		deps, err := c.DeployFile(cmd.Context(), f)
+	for _, p := range parsed {
+		deps, err := c.Engine().Deploy(cmd.Context(), p.defs)
 		if err != nil {
 			return err
 		}
 		for _, d := range deps {
-			rows = append(rows, row{File: f, Key: d.Key, Version: d.Version, Unchanged: d.Unchanged})
+			rows = append(rows, row{File: p.file, Key: d.Key, Version: d.Version, Unchanged: d.Unchanged})
 		}
 	}
 	if output == "json" {
@@ -61,4 +112,50 @@ func deploy(cmd *cobra.Command, c *baton.Client, args []string, output string) e
 		fmt.Fprintf(cmd.OutOrStdout(), "%s\t%s version %d (%s)\n", r.File, r.Key, r.Version, state)
 	}
 	return nil
+}
+
+// printExplain prints the transaction segments of every parsed process.
+func printExplain(out io.Writer, parsed []parsedFile, output string) error {
+	if output == "json" {
+		type process struct {
+			File     string          `json:"file"`
+			Key      string          `json:"processKey"`
+			Segments []model.Segment `json:"segments"`
+		}
+		var all []process
+		for _, p := range parsed {
+			for _, d := range p.defs {
+				all = append(all, process{File: p.file, Key: d.Key, Segments: model.Segments(d)})
+			}
+		}
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(all)
+	}
+	for _, p := range parsed {
+		for _, d := range p.defs {
+			segs := model.Segments(d)
+			fmt.Fprintf(out, "\n%s (%s): %d transaction segments\n", d.Key, p.file, len(segs))
+			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "  SEGMENT\tJOB ON\tRUNS\tCALLS\tCOMMITS AT")
+			for _, s := range segs {
+				job := s.JobType
+				if job == "" {
+					job = "(the caller of start)"
+				}
+				fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\n", s.Entry, job, strings.Join(s.Activities, ", "),
+					orDash(strings.Join(s.TaskTypes, ", ")), orDash(strings.Join(s.Ends, ", ")))
+			}
+			_ = w.Flush()
+		}
+	}
+	fmt.Fprintln(out, "\nA service task whose delegate the running process lacks is a commit point too (decided at run time).")
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

@@ -22,32 +22,32 @@ func TestParseMarkers(t *testing.T) {
 		{"camunda false markers", `<serviceTask id="x" camunda:asyncBefore="false" camunda:exclusive="true" camunda:class="A" />`,
 			wantNode{kind: model.ServiceTask, taskType: "A"}},
 		{"camunda external task on a plain task", `<task id="x" camunda:type="external" camunda:topic="mail" />`,
-			wantNode{kind: model.ServiceTask, taskType: "mail"}},
-		{"camunda later features are ignored", `<serviceTask id="x" camunda:class="A" camunda:jobPriority="5" camunda:resultVariable="r">
+			wantNode{kind: model.ServiceTask, element: "task", taskType: "mail", external: true}},
+		{"camunda job options are stored", `<serviceTask id="x" camunda:class="A" camunda:jobPriority="5" camunda:resultVariable="r">
       <extensionElements>
         <camunda:failedJobRetryTimeCycle>R3/PT1M</camunda:failedJobRetryTimeCycle>
         <camunda:executionListener class="L" event="start" />
         <camunda:properties><camunda:property name="a" value="b" /></camunda:properties>
       </extensionElements>
-    </serviceTask>`, wantNode{kind: model.ServiceTask, taskType: "A"}},
+    </serviceTask>`, wantNode{kind: model.ServiceTask, taskType: "A", priority: "5", retryCycle: "R3/PT1M"}},
 		{"camunda async after a gateway", `<exclusiveGateway id="x" camunda:asyncAfter="true" />`, wantNode{kind: model.ExclusiveGateway, after: true}},
 		{"zeebe task definition on a plain task", `<task id="x"><extensionElements><zeebe:taskDefinition type="charge" retries="3" /></extensionElements></task>`,
-			wantNode{kind: model.ServiceTask, taskType: "charge"}},
+			wantNode{kind: model.ServiceTask, element: "task", taskType: "charge", retries: 3}},
 		{"flowable external worker", `<serviceTask id="x" flowable:type="external-worker" flowable:topic="approve" flowable:async="true" />`,
-			wantNode{kind: model.ServiceTask, taskType: "approve", before: true}},
+			wantNode{kind: model.ServiceTask, taskType: "approve", external: true, before: true}},
 		{"flowable async leave on a gateway", `<parallelGateway id="x" flowable:asyncLeave="true" flowable:exclusive="false" />`,
 			wantNode{kind: model.ParallelGateway, after: true, notExclusive: true}},
 		{"activiti async gateway", `<exclusiveGateway id="x" activiti:async="true" />`, wantNode{kind: model.ExclusiveGateway, before: true}},
 		{"jbpm customAsync on a gateway", `<exclusiveGateway id="x"><extensionElements><drools:metaData name="customAsync"><drools:metaValue><![CDATA[ True ]]></drools:metaValue></drools:metaData></extensionElements></exclusiveGateway>`,
 			wantNode{kind: model.ExclusiveGateway, before: true}},
 		{"jbpm customAsync false", `<task id="x" drools:taskName="Log"><extensionElements><drools:metaData name="customAsync"><drools:metaValue>false</drools:metaValue></drools:metaData></extensionElements></task>`,
-			wantNode{kind: model.ServiceTask, taskType: "Log"}},
+			wantNode{kind: model.ServiceTask, element: "task", taskType: "Log"}},
 		{"jbpm async data input on a service task", `<serviceTask id="x" drools:serviceinterface="I" drools:serviceoperation="op"><ioSpecification><dataInput id="x_asyncInput" name="async" /></ioSpecification></serviceTask>`,
 			wantNode{kind: model.ServiceTask, taskType: "I.op", before: true}},
 		{"jbpm interface wins over a task name", `<serviceTask id="x" drools:taskName="Service Task" drools:serviceinterface="I" drools:serviceoperation="op" />`,
 			wantNode{kind: model.ServiceTask, taskType: "I.op"}},
 		{"baton type on a plain task", `<task id="x" baton:type="reserve" baton:asyncAfter="true" />`,
-			wantNode{kind: model.ServiceTask, taskType: "reserve", after: true}},
+			wantNode{kind: model.ServiceTask, element: "task", taskType: "reserve", after: true}},
 		{"same type from two dialects", `<serviceTask id="x" camunda:class="A" baton:type="A" />`, wantNode{kind: model.ServiceTask, taskType: "A"}},
 		{"markers of several dialects add up", `<serviceTask id="x" camunda:asyncBefore="true" flowable:asyncLeave="true" baton:exclusive="false" baton:type="A" />`,
 			wantNode{kind: model.ServiceTask, taskType: "A", before: true, after: true, notExclusive: true}},
@@ -59,10 +59,7 @@ func TestParseMarkers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			n := defs[0].Nodes["x"]
-			got := wantNode{kind: n.Kind, taskType: n.TaskType, before: n.AsyncBefore, after: n.AsyncAfter, notExclusive: n.NotExclusive, def: n.Default}
-			if got.kind != tt.want.kind || got.taskType != tt.want.taskType || got.before != tt.want.before ||
-				got.after != tt.want.after || got.notExclusive != tt.want.notExclusive || got.def != tt.want.def {
+			if got := nodeOf(defs[0].Nodes["x"]); !got.equal(tt.want, false) {
 				t.Errorf("\n got  %+v\n want %+v", got, tt.want)
 			}
 		})

@@ -6,15 +6,26 @@ import (
 	"github.com/batonhq/baton/engine/model"
 )
 
-// nodeKinds maps the BPMN flow nodes Baton runs to their kind. A <task> with a task type from any
-// dialect becomes a model.ServiceTask.
+// nodeKinds maps the BPMN flow nodes Baton runs to their kind. Send and business-rule tasks are
+// service tasks, and a <task> with a task type from any dialect becomes one too; the node's
+// Element then keeps the BPMN name.
 var nodeKinds = map[string]model.NodeKind{
-	"startEvent":       model.StartEvent,
-	"endEvent":         model.EndEvent,
-	"task":             model.Task,
-	"serviceTask":      model.ServiceTask,
-	"exclusiveGateway": model.ExclusiveGateway,
-	"parallelGateway":  model.ParallelGateway,
+	"startEvent":             model.StartEvent,
+	"endEvent":               model.EndEvent,
+	"task":                   model.Task,
+	"serviceTask":            model.ServiceTask,
+	"sendTask":               model.ServiceTask,
+	"businessRuleTask":       model.ServiceTask,
+	"intermediateThrowEvent": model.ThrowEvent,
+	"exclusiveGateway":       model.ExclusiveGateway,
+	"parallelGateway":        model.ParallelGateway,
+	"inclusiveGateway":       model.InclusiveGateway,
+}
+
+// branching reports whether the outgoing flows of a node of kind k may carry conditions and the
+// node may name a default flow.
+func branching(k model.NodeKind) bool {
+	return k == model.ExclusiveGateway || k == model.InclusiveGateway
 }
 
 // ignoredInProcess lists the children of <process> that carry no behaviour Baton needs: data,
@@ -47,18 +58,14 @@ var unsupportedAdvice = map[string]string{
 	"userTask":                         "model it as a serviceTask with a task type whose worker hands the work to people",
 	"manualTask":                       "model it as a plain task (it passes through) or as a serviceTask with a task type",
 	"scriptTask":                       "model it as a serviceTask with a task type and run the script in a worker",
-	"sendTask":                         "model it as a serviceTask with a task type whose worker sends the message",
-	"businessRuleTask":                 "model it as a serviceTask with a task type whose worker evaluates the rules",
 	"receiveTask":                      "waiting for messages comes later; model the step as a serviceTask with a task type",
 	"subProcess":                       "move its contents into the process itself",
 	"adHocSubProcess":                  "move its contents into the process itself",
 	"transaction":                      "move its contents into the process itself; transactions and compensation come later",
 	"callActivity":                     "copy the called process into this one, or start it from a serviceTask worker",
 	"intermediateCatchEvent":           "timers and message waits come later; remove the event",
-	"intermediateThrowEvent":           "remove the event, or model the step as a serviceTask with a task type",
 	"boundaryEvent":                    "boundary events come later; remove the event and handle the case in the worker",
-	"inclusiveGateway":                 "model the branches with exclusiveGateway and parallelGateway",
-	"complexGateway":                   "model the branches with exclusiveGateway and parallelGateway",
+	"complexGateway":                   "model the branches with inclusiveGateway, exclusiveGateway and parallelGateway",
 	"eventBasedGateway":                "waiting for events comes later; use an exclusiveGateway on process variables",
 	"multiInstanceLoopCharacteristics": "multi-instance changes how the activity runs; remove the marker and fan out with a parallelGateway or loop with an exclusiveGateway",
 	"standardLoopCharacteristics":      "remove the loop marker and loop back with an exclusiveGateway",
@@ -78,15 +85,34 @@ func isEventDefinition(local string) bool {
 	return strings.HasSuffix(local, "EventDefinition") || local == "eventDefinitionRef"
 }
 
+// throwAdvice says what to model instead of an event definition in an end or intermediate throw
+// event, after "remove the event definition".
+var throwAdvice = map[string]string{
+	"messageEventDefinition":    ", or model the step as a sendTask with a task type whose worker sends the message",
+	"signalEventDefinition":     ", or model the step as a sendTask with a task type whose worker broadcasts the signal",
+	"linkEventDefinition":       " and connect the two parts of the process with a sequence flow",
+	"compensateEventDefinition": "; compensation comes later",
+}
+
 // eventDefinitionMessage is the problem text for an event definition inside the flow node parent.
+// The terminate end event, the one event definition Baton runs, never gets here.
 func eventDefinitionMessage(local, parent string) string {
-	switch parent {
-	case "startEvent":
-		return "unsupported element <" + local + "> in <startEvent>; Baton runs only none start events yet: " +
-			"remove the event definition and start instances through Baton"
-	case "endEvent":
-		return "unsupported element <" + local + "> in <endEvent>; Baton runs only none end events yet: " +
-			"remove the event definition"
+	msg := "unsupported element <" + local + "> in <" + parent + ">; "
+	switch {
+	case parent == "startEvent":
+		return msg + "Baton runs only none start events yet: remove the event definition and start instances through Baton"
+	case parent == "endEvent" && local == "errorEventDefinition":
+		return msg + "error end events are not supported yet: remove the event definition, or let the worker of the task before it fail the job"
+	case parent == "endEvent":
+		return msg + "Baton runs only none and terminate end events yet: remove the event definition" + throwAdvice[local]
+	case parent == "intermediateThrowEvent":
+		return msg + "Baton runs only none intermediate throw events yet: remove the event definition" + throwAdvice[local]
 	}
-	return "unsupported element <" + local + "> in <" + parent + ">; Baton does not run it yet: remove it"
+	return msg + "Baton does not run it yet: remove it"
+}
+
+// dmnMessage is the problem text for a business rule task that calls a DMN decision; what names the
+// decision, e.g. `camunda:decisionRef="approve"`.
+func dmnMessage(what string) string {
+	return what + ": DMN decisions are not supported; implement the rule as a delegate with a task type"
 }

@@ -28,6 +28,27 @@ func TestParseBadFiles(t *testing.T) {
 				{id: "Flow_2", msg: `targetRef "Activity_Missing" names no flow node`},
 			}
 		}},
+		{"bad_events.bpmn", func(string) []wantProblem {
+			return []wantProblem{
+				{id: "Event_Notify", needle: ` id="MessageEventDefinition_0n1"`,
+					msg: "unsupported element <messageEventDefinition> in <intermediateThrowEvent>; Baton runs only none intermediate throw events yet: remove the event definition, or model the step as a sendTask"},
+				{id: "Event_Broadcast", needle: ` id="SignalEventDefinition_0s1"`, msg: "unsupported element <signalEventDefinition> in <intermediateThrowEvent>"},
+				{id: "EndEvent_Failed", needle: ` id="ErrorEventDefinition_0e1"`, msg: "unsupported element <errorEventDefinition> in <endEvent>; error end events are not supported yet"},
+				{id: "EndEvent_Late", needle: ` id="EscalationEventDefinition_0x1"`, msg: "unsupported element <escalationEventDefinition> in <endEvent>; Baton runs only none and terminate end events yet"},
+				{id: "Event_ToArchive", needle: ` id="LinkEventDefinition_0l1"`, msg: "unsupported element <linkEventDefinition> in <intermediateThrowEvent>"},
+			}
+		}},
+		{"bad_tasks.bpmn", func(string) []wantProblem {
+			return []wantProblem{
+				{id: "Activity_Decide", msg: `camunda:decisionRef="boxSize": DMN decisions are not supported; implement the rule as a delegate with a task type`},
+				{id: "Activity_Mail", msg: "sendTask has no implementation"},
+				{id: "Flow_3", msg: "a condition on a flow out of a <sendTask> is not supported"},
+				{id: "Activity_Pack", msg: `camunda:jobPriority="high" is neither an integer nor an expression`},
+				{id: "Activity_Pack", msg: `baton:async="sometimes" is neither a boolean nor an expression`},
+				{id: "Gateway_Extras", msg: `default flow "Flow_4" is not an outgoing flow of this gateway`},
+				{id: "Gateway_Extras", msg: `baton:async expression "weight >" does not compile`},
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -67,8 +88,6 @@ func TestParseProblems(t *testing.T) {
 		{"message end event", inlineModel(around(`<task id="x" />`) + `
     <endEvent id="e2"><messageEventDefinition messageRef="m" camunda:class="A" /></endEvent>`),
 			[]wantProblem{{id: "e2", needle: `<messageEventDefinition`, msg: "unsupported element <messageEventDefinition> in <endEvent>"}}},
-		{"terminate end event", strings.Replace(inlineModel(around(`<task id="x" />`)), `<endEvent id="end" />`, `<endEvent id="end"><terminateEventDefinition id="t" /></endEvent>`, 1),
-			[]wantProblem{{id: "end", msg: "unsupported element <terminateEventDefinition> in <endEvent>"}}},
 		{"standard loop", inlineModel(around(`<task id="x"><standardLoopCharacteristics /></task>`)),
 			[]wantProblem{{id: "x", msg: "unsupported element <standardLoopCharacteristics>"}}},
 		{"camunda delegate expression", inlineModel(around(`<serviceTask id="x" camunda:delegateExpression="${charge}" />`)),
@@ -90,7 +109,7 @@ func TestParseProblems(t *testing.T) {
 		{"jbpm interface without operation", inlineModel(around(`<serviceTask id="x" drools:serviceinterface="I" />`)),
 			[]wantProblem{{id: "x", msg: "needs both drools:serviceinterface and drools:serviceoperation"}}},
 		{"service task without type", inlineModel(around(`<serviceTask id="x" />`)),
-			[]wantProblem{{id: "x", msg: "service task has no implementation"}}},
+			[]wantProblem{{id: "x", msg: "serviceTask has no implementation"}}},
 		{"bad booleans", inlineModel(around(`<serviceTask id="x" camunda:exclusive="no" flowable:async="1" baton:asyncAfter="" baton:type="A"><extensionElements><drools:metaData name="customAsync"><drools:metaValue>maybe</drools:metaValue></drools:metaData></extensionElements></serviceTask>`)),
 			[]wantProblem{
 				{id: "x", msg: `camunda:exclusive="no" is not a boolean; write "true" or "false"`},
@@ -111,7 +130,7 @@ func TestParseProblems(t *testing.T) {
     <task id="t" />
     <sequenceFlow id="f2" sourceRef="t" targetRef="e"><conditionExpression>${a}</conditionExpression></sequenceFlow>
     <endEvent id="e" />`),
-			[]wantProblem{{id: "f2", msg: `a condition on a flow out of a <task> is not supported; put an exclusiveGateway after "t"`}}},
+			[]wantProblem{{id: "f2", msg: `a condition on a flow out of a <task> is not supported; put an exclusiveGateway (one path) or an inclusiveGateway (every true path) after "t"`}}},
 		{"condition out of a parallel gateway", inlineModel(`    <startEvent id="s" />
     <sequenceFlow id="f1" sourceRef="s" targetRef="g" />
     <parallelGateway id="g" />
@@ -180,9 +199,9 @@ func TestParseProblems(t *testing.T) {
 </bpmndi:BPMNDiagram></definitions>`,
 			[]wantProblem{{needle: "-", line: 3, msg: "malformed XML"}}},
 	}
-	for _, el := range []string{"userTask", "scriptTask", "sendTask", "businessRuleTask", "receiveTask", "manualTask",
-		"callActivity", "subProcess", "adHocSubProcess", "transaction", "intermediateCatchEvent", "intermediateThrowEvent",
-		"inclusiveGateway", "complexGateway", "eventBasedGateway", "choreographyTask"} {
+	for _, el := range []string{"userTask", "scriptTask", "receiveTask", "manualTask",
+		"callActivity", "subProcess", "adHocSubProcess", "transaction", "intermediateCatchEvent",
+		"complexGateway", "eventBasedGateway", "choreographyTask"} {
 		tests = append(tests, test{"unsupported " + el, inlineModel(around(`<` + el + ` id="x" />`)),
 			[]wantProblem{{id: "x", msg: "unsupported element <" + el + ">; Baton does not run it yet"}}})
 	}

@@ -69,39 +69,60 @@ func (r *processReader) node(el *element) {
 		Kind:         nodeKinds[local],
 		AsyncBefore:  m.asyncBefore,
 		AsyncAfter:   m.asyncAfter,
+		AsyncExpr:    m.asyncExpr,
 		NotExclusive: m.notExclusive,
+		RetryCycle:   m.retryCycle,
+		Retries:      m.retries,
+		Priority:     m.priority,
 		Line:         el.line,
 	}
+	definitions := r.children(el, n)
 	switch {
 	case n.Kind == model.Task || n.Kind == model.ServiceTask:
 		if m.taskType != "" {
 			n.Kind = model.ServiceTask
 			n.TaskType = m.taskType
+			n.External = m.external
 		} else if m.rejected {
 			n.TaskType = "unsupported" // already reported; keeps Link from reporting it again
 		}
-	case m.taskType != "":
+	case m.taskType != "" && definitions == 0:
+		// An event with a definition is reported already; Zeebe gives message events a task type.
 		r.p.add(el.line, id, "%s=%q gives a <%s> a task type, which only tasks have; remove it", m.typeFrom, m.taskType, local)
 	}
+	if string(n.Kind) != local {
+		n.Element = local
+	}
 	if def := el.attr("default"); def != "" {
-		if n.Kind == model.ExclusiveGateway {
+		if branching(n.Kind) {
 			n.Default = def
 		} else {
-			r.p.add(el.line, id, "a default flow on a <%s> is not supported; route its outgoing flows through an exclusiveGateway", local)
+			r.p.add(el.line, id, "a default flow on a <%s> is not supported; route its outgoing flows through an exclusiveGateway or an inclusiveGateway", local)
 		}
 	}
+	r.addNode(n, local)
+}
+
+// children reads the BPMN children of the flow node el that change its behaviour: the terminate
+// definition of an end event, and the event definitions and loop markers Baton does not run, each
+// reported. It returns how many event definitions it reported.
+func (r *processReader) children(el *element, n *model.Node) int {
+	reported := 0
 	for _, c := range el.children {
 		if c.name.Space != nsBPMN {
 			continue
 		}
 		switch {
+		case c.name.Local == "terminateEventDefinition" && n.Kind == model.EndEvent:
+			n.Terminate = true
 		case isEventDefinition(c.name.Local):
-			r.p.add(c.line, id, "%s", eventDefinitionMessage(c.name.Local, local))
+			r.p.add(c.line, n.ID, "%s", eventDefinitionMessage(c.name.Local, el.name.Local))
+			reported++
 		case c.name.Local == "multiInstanceLoopCharacteristics" || c.name.Local == "standardLoopCharacteristics":
-			r.p.add(c.line, id, "%s", unsupportedMessage(c.name.Local))
+			r.p.add(c.line, n.ID, "%s", unsupportedMessage(c.name.Local))
 		}
 	}
-	r.addNode(n, local)
+	return reported
 }
 
 // unsupported reports an element Baton does not run and puts a placeholder in its place.
@@ -156,19 +177,19 @@ func (r *processReader) wire() {
 	}
 }
 
-// checkConditions reports conditions on flows that do not leave an exclusive gateway: BPMN gives
-// them inclusive semantics on activities and ignores them on parallel gateways.
+// checkConditions reports conditions on flows that do not leave an exclusive or inclusive gateway:
+// BPMN gives them inclusive semantics on activities and ignores them on parallel gateways.
 func (r *processReader) checkConditions() {
 	for _, f := range r.flows {
 		n := r.def.Nodes[f.Source]
-		if f.Condition == "" || n == nil || r.placeholders[n.ID] || n.Kind == model.ExclusiveGateway {
+		if f.Condition == "" || n == nil || r.placeholders[n.ID] || branching(n.Kind) {
 			continue
 		}
 		if n.Kind == model.ParallelGateway {
-			r.p.add(f.Line, f.ID, "a condition on a flow out of a <parallelGateway> has no effect in BPMN; remove it, or branch with an exclusiveGateway")
+			r.p.add(f.Line, f.ID, "a condition on a flow out of a <parallelGateway> has no effect in BPMN; remove it, or branch with an exclusiveGateway or an inclusiveGateway")
 			continue
 		}
-		r.p.add(f.Line, f.ID, "a condition on a flow out of a <%s> is not supported; put an exclusiveGateway after %q and move the condition to its outgoing flow",
+		r.p.add(f.Line, f.ID, "a condition on a flow out of a <%s> is not supported; put an exclusiveGateway (one path) or an inclusiveGateway (every true path) after %q and move the condition to its outgoing flow",
 			r.elements[n.ID], n.ID)
 	}
 }

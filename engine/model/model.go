@@ -18,14 +18,22 @@ const DefaultEngineType = "_engine"
 // NodeKind says which BPMN element a Node is and so which behaviour the runtime applies to it.
 type NodeKind string
 
-// The node kinds of the first supported subset.
+// The node kinds the engine runs.
 const (
-	StartEvent       NodeKind = "startEvent"
-	EndEvent         NodeKind = "endEvent"
-	Task             NodeKind = "task"        // a plain task: no behaviour, the token passes through
-	ServiceTask      NodeKind = "serviceTask" // calls the delegate registered for its TaskType
+	StartEvent NodeKind = "startEvent"
+	// EndEvent ends its token; with Terminate it ends the whole instance.
+	EndEvent NodeKind = "endEvent"
+	Task     NodeKind = "task" // a plain task: no behaviour, the token passes through
+	// ServiceTask calls the delegate registered for its TaskType. Send and business-rule tasks,
+	// and tasks that name a task type, are service tasks too (Element keeps the BPMN name).
+	ServiceTask NodeKind = "serviceTask"
+	// ThrowEvent is an intermediate throw event of type none: the token passes through.
+	ThrowEvent       NodeKind = "intermediateThrowEvent"
 	ExclusiveGateway NodeKind = "exclusiveGateway"
 	ParallelGateway  NodeKind = "parallelGateway"
+	// InclusiveGateway forks along every flow whose condition is true (else its default) and
+	// joins by waiting only for the tokens that can still arrive.
+	InclusiveGateway NodeKind = "inclusiveGateway"
 )
 
 // Definition is one deployed version of a process: an immutable graph. The zero value is not
@@ -57,12 +65,34 @@ func (d *Definition) ID() string { return fmt.Sprintf("%s:%d", d.Key, d.Version)
 
 // Node is one flow node of a process.
 type Node struct {
+	asyncProgram *vm.Program
+
 	ID   string   `msgpack:"id"`
 	Name string   `msgpack:"n,omitempty"`
 	Kind NodeKind `msgpack:"k"`
+	// Element is the BPMN element name when it differs from Kind (sendTask, businessRuleTask,
+	// a task with a task type); empty otherwise.
+	Element string `msgpack:"e,omitempty"`
 	// TaskType names the delegate of a service task (Camunda's class, Zeebe's task definition
 	// type, ...). Empty for every other kind.
 	TaskType string `msgpack:"t,omitempty"`
+	// AsyncExpr, when set (baton:async="${...}"), decides at run time whether the node is async
+	// before: the expression is evaluated on the instance's variables when a token arrives.
+	AsyncExpr string `msgpack:"ax,omitempty"`
+	// Terminate marks a terminate end event: reaching it ends every token of the instance.
+	Terminate bool `msgpack:"term,omitempty"`
+	// RetryCycle is the failed-job retry configuration as modelled (camunda:failedJobRetryTimeCycle,
+	// e.g. "R3/PT5M" or "PT10S,PT1M"); stored now, applied by the retry policies.
+	RetryCycle string `msgpack:"rc,omitempty"`
+	// Retries is Zeebe's task definition retries (0: not set); stored now, applied later.
+	Retries int `msgpack:"rt,omitempty"`
+	// Priority is the job priority as modelled (camunda:jobPriority: a number or an expression);
+	// stored now, applied by priorities.
+	Priority string `msgpack:"pr,omitempty"`
+	// External marks an external task (camunda:type="external" with camunda:topic, or
+	// flowable:type="external-worker"); TaskType then holds the topic. Stored now; external
+	// workers come with the wait-state work.
+	External bool `msgpack:"ext,omitempty"`
 	// AsyncBefore makes the engine commit before the node starts; the continuation becomes a job.
 	AsyncBefore bool `msgpack:"ab,omitempty"`
 	// AsyncAfter makes the engine commit after the node ends, before it leaves.
@@ -95,3 +125,6 @@ type Flow struct {
 
 // Program is the compiled Condition, or nil when the flow is unconditional or Link has not run.
 func (f *Flow) Program() *vm.Program { return f.program }
+
+// AsyncProgram is the compiled AsyncExpr, or nil when the node has none or Link has not run.
+func (n *Node) AsyncProgram() *vm.Program { return n.asyncProgram }

@@ -157,21 +157,33 @@ func (d *Definition) Link() error {
 			}
 		case ServiceTask:
 			if n.TaskType == "" {
-				add(n.Line, n.ID, "service task has no implementation; set camunda:class, zeebe:taskDefinition type, flowable:class or baton:type")
+				el := n.Element
+				if el == "" {
+					el = string(ServiceTask)
+				}
+				add(n.Line, n.ID, "%s has no implementation; set camunda:class, zeebe:taskDefinition type, flowable:class or baton:type", el)
 			}
-		case ExclusiveGateway:
+		case ExclusiveGateway, InclusiveGateway:
 			if n.Default != "" {
 				if f, ok := d.Flows[n.Default]; !ok || f.Source != n.ID {
 					add(n.Line, n.ID, "default flow %q is not an outgoing flow of this gateway", n.Default)
 				}
 			}
-		case Task, ParallelGateway:
+		case Task, ParallelGateway, ThrowEvent:
 		default:
 			add(n.Line, n.ID, "unsupported element kind %q", n.Kind)
 		}
 		for _, fid := range n.Outgoing {
 			if f, ok := d.Flows[fid]; !ok || f.Source != n.ID {
 				add(n.Line, n.ID, "outgoing flow %q does not start at this element", fid)
+			}
+		}
+		if n.AsyncExpr != "" {
+			prog, err := expr.Compile(n.AsyncExpr, expr.AllowUndefinedVariables(), expr.AsBool())
+			if err != nil {
+				add(n.Line, n.ID, "baton:async expression %q does not compile: %v", n.AsyncExpr, oneLine(err))
+			} else {
+				n.asyncProgram = prog
 			}
 		}
 	}

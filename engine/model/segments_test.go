@@ -1,0 +1,65 @@
+package model
+
+import (
+	"reflect"
+	"testing"
+)
+
+// graph builds a linked definition from nodes and "source>target" flows.
+func graph(t *testing.T, nodes []*Node, flows ...string) *Definition {
+	t.Helper()
+	d := &Definition{Key: "p", Version: 1, Nodes: map[string]*Node{}, Flows: map[string]*Flow{}}
+	for _, n := range nodes {
+		d.Nodes[n.ID] = n
+	}
+	for i, f := range flows {
+		var src, dst string
+		for j := range f {
+			if f[j] == '>' {
+				src, dst = f[:j], f[j+1:]
+			}
+		}
+		id := "f" + string(rune('a'+i))
+		d.Flows[id] = &Flow{ID: id, Source: src, Target: dst}
+		d.Nodes[src].Outgoing = append(d.Nodes[src].Outgoing, id)
+		d.Nodes[dst].Incoming = append(d.Nodes[dst].Incoming, id)
+	}
+	if err := d.Link(); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestSegmentsFollowTheAsyncMarkers(t *testing.T) {
+	t.Parallel()
+	d := graph(t, []*Node{
+		{ID: "S", Kind: StartEvent},
+		{ID: "A", Kind: ServiceTask, TaskType: "a"},
+		{ID: "B", Kind: ServiceTask, TaskType: "b", AsyncBefore: true, AsyncAfter: true},
+		{ID: "F", Kind: ParallelGateway},
+		{ID: "C", Kind: ServiceTask, TaskType: "c"},
+		{ID: "D", Kind: ServiceTask, TaskType: "d", AsyncExpr: "big"},
+		{ID: "J", Kind: ParallelGateway},
+		{ID: "E", Kind: EndEvent},
+	}, "S>A", "A>B", "B>F", "F>C", "F>D", "C>J", "D>J", "J>E")
+	got := Segments(d)
+	want := []Segment{
+		{Entry: "start", Activities: []string{"S", "A"}, TaskTypes: []string{"a"}, Ends: []string{"before B"}},
+		{Entry: "before B", JobType: "b", Activities: []string{"B"}, TaskTypes: []string{"b"}, Ends: []string{"after B"}},
+		{Entry: "after B", JobType: DefaultEngineType, Activities: []string{"F", "C", "J", "E", "D"}, TaskTypes: []string{"c", "d"},
+			Ends: []string{"join J", "end E", "maybe before D"}},
+		{Entry: "before D", JobType: "d", Activities: []string{"D", "J", "E"}, TaskTypes: []string{"d"}, Ends: []string{"join J", "end E"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("segments:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestAsyncStartEventMakesTheFirstSegmentAJob(t *testing.T) {
+	t.Parallel()
+	d := graph(t, []*Node{{ID: "S", Kind: StartEvent, AsyncBefore: true}, {ID: "E", Kind: EndEvent}}, "S>E")
+	got := Segments(d)
+	if len(got) != 1 || got[0].Entry != "before S" || got[0].JobType != DefaultEngineType {
+		t.Fatalf("segments = %+v, want one job segment before S on the engine type", got)
+	}
+}
