@@ -46,6 +46,9 @@ type Config struct {
 	// PublishTimeout bounds the wait for JetStream to store a step's jobs; on timeout the
 	// reconciler republishes them. Default 10s.
 	PublishTimeout time.Duration
+	// ScriptTimeout interrupts a JavaScript script task that runs longer; the attempt fails.
+	// Default 5s.
+	ScriptTimeout time.Duration
 	// Observer, when set, is told about every committed job (for metrics and benchmarks).
 	Observer Observer
 	// CrashAfterCommit is for fault-injection tests only. When it returns true for a committed
@@ -79,6 +82,9 @@ func (c *Config) defaults() {
 	}
 	if c.PublishTimeout <= 0 {
 		c.PublishTimeout = 10 * time.Second
+	}
+	if c.ScriptTimeout <= 0 {
+		c.ScriptTimeout = 5 * time.Second
 	}
 }
 
@@ -117,6 +123,7 @@ type Engine struct {
 	delegates map[string]Delegate
 	defs      sync.Map // "key:version" -> *model.Definition
 	upstream  sync.Map // "key:version/join" -> map[string]bool, see upstreamOf
+	scripts   sync.Map // "key:version/node" -> compiled *vm.Program or *goja.Program
 }
 
 // New returns an Engine that keeps state in st and publishes jobs on q.

@@ -289,7 +289,12 @@ func (e *Engine) fail(ctx context.Context, l *Lease, cause error) (Result, error
 	inc, _ := json.Marshal(incident{Activity: j.Activity, TaskType: taskType, Job: j.ID, Token: j.Token,
 		Error: cause.Error(), Attempts: l.Attempt, Time: time.Now().UnixMilli()})
 	delay := e.cfg.RetryDelay << min(l.Attempt-1, 20)
-	res, err := e.store.Fail(context.WithoutCancel(ctx), j.Instance, j.ID, l.Fence, e.cfg.MaxAttempts, inc,
+	maxAttempts := e.cfg.MaxAttempts
+	if errors.Is(cause, errUncaught) {
+		// A business error nobody catches fails the same way every time: an incident now.
+		maxAttempts = 1
+	}
+	res, err := e.store.Fail(context.WithoutCancel(ctx), j.Instance, j.ID, l.Fence, maxAttempts, inc,
 		time.Now().Add(delay+e.cfg.OverdueAfter))
 	switch {
 	case errors.Is(err, store.ErrFenced):

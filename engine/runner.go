@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"strconv"
@@ -37,6 +38,8 @@ type op struct {
 // version conflict re-applies it instead of running the delegate again.
 type callResult struct {
 	set map[string]any
+	// bpmnErr is the BPMN error the delegate returned, re-thrown on replay.
+	bpmnErr *BPMNError
 }
 
 // runner executes one step of one instance.
@@ -176,8 +179,14 @@ func (r *runner) start(t *Token) error {
 	}
 	t.Wait = ""
 	r.history(EventActivityStart, t)
-	if n.Kind == model.ServiceTask {
-		if err := r.callDelegate(t, n); err != nil {
+	switch n.Kind {
+	case model.ServiceTask:
+		thrown, err := r.callDelegate(t, n)
+		if err != nil || thrown {
+			return err // a thrown BPMN error moved the token to its boundary event
+		}
+	case model.ScriptTask:
+		if err := r.runScript(n); err != nil {
 			return err
 		}
 	}
@@ -328,32 +337,40 @@ func (r *runner) condition(f *model.Flow) (bool, error) {
 }
 
 // callDelegate runs the delegate of a service task, or re-applies its recorded result when the
-// step is replayed after a version conflict.
-func (r *runner) callDelegate(t *Token, n *model.Node) error {
+// step is replayed after a version conflict. It reports thrown when the delegate returned a
+// BPMN error that a boundary event caught (the token has moved there).
+func (r *runner) callDelegate(t *Token, n *model.Node) (thrown bool, err error) {
 	key := n.ID + "#" + strconv.Itoa(r.seen[n.ID])
 	r.seen[n.ID]++
-	if res, ok := r.recorded[key]; ok {
-		for k, v := range res.set {
-			r.st.Variables[k] = v
-		}
-		return nil
-	}
-	d, ok := r.eng.delegate(n.TaskType)
+	res, ok := r.recorded[key]
 	if !ok {
-		return &DelegateError{Activity: n.ID, TaskType: n.TaskType, Err: fmt.Errorf("no delegate registered")}
+		d, found := r.eng.delegate(n.TaskType)
+		if !found {
+			return false, &DelegateError{Activity: n.ID, TaskType: n.TaskType, Err: fmt.Errorf("no delegate registered")}
+		}
+		task := &Task{JobID: r.jobID, FenceToken: r.fence, Attempt: r.tries, InstanceID: r.st.ID,
+			ProcessKey: r.st.ProcessKey, BusinessKey: r.st.BusinessKey, ActivityID: n.ID, TaskType: n.TaskType,
+			vars: r.st.Variables}
+		r.calls++
+		err := safeExecute(r.ctx, d, task)
+		var be *BPMNError
+		switch {
+		case errors.As(err, &be):
+			res = callResult{bpmnErr: be}
+		case err != nil:
+			return false, &DelegateError{Activity: n.ID, TaskType: n.TaskType, Err: err}
+		default:
+			res = callResult{set: task.set}
+		}
+		r.recorded[key] = res
 	}
-	task := &Task{JobID: r.jobID, FenceToken: r.fence, Attempt: r.tries, InstanceID: r.st.ID,
-		ProcessKey: r.st.ProcessKey, BusinessKey: r.st.BusinessKey, ActivityID: n.ID, TaskType: n.TaskType,
-		vars: r.st.Variables}
-	r.calls++
-	if err := safeExecute(r.ctx, d, task); err != nil {
-		return &DelegateError{Activity: n.ID, TaskType: n.TaskType, Err: err}
+	if res.bpmnErr != nil {
+		return true, r.throwBPMNError(t, n, res.bpmnErr)
 	}
-	for k, v := range task.set {
+	for k, v := range res.set {
 		r.st.Variables[k] = v
 	}
-	r.recorded[key] = callResult{set: task.set}
-	return nil
+	return false, nil
 }
 
 func safeExecute(ctx context.Context, d Delegate, t *Task) (err error) {

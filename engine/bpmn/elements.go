@@ -7,8 +7,9 @@ import (
 )
 
 // nodeKinds maps the BPMN flow nodes Baton runs to their kind. Send and business-rule tasks are
-// service tasks, and a <task> with a task type from any dialect becomes one too; the node's
-// Element then keeps the BPMN name.
+// service tasks, and a <task> with a task type from any dialect becomes one too, as does a script
+// task that names a task type instead of a script (Camunda 8's job worker); the node's Element
+// then keeps the BPMN name.
 var nodeKinds = map[string]model.NodeKind{
 	"startEvent":             model.StartEvent,
 	"endEvent":               model.EndEvent,
@@ -20,6 +21,8 @@ var nodeKinds = map[string]model.NodeKind{
 	"exclusiveGateway":       model.ExclusiveGateway,
 	"parallelGateway":        model.ParallelGateway,
 	"inclusiveGateway":       model.InclusiveGateway,
+	"scriptTask":             model.ScriptTask,
+	"boundaryEvent":          model.BoundaryEvent,
 }
 
 // branching reports whether the outgoing flows of a node of kind k may carry conditions and the
@@ -57,14 +60,12 @@ var ignoredInProcess = map[string]bool{
 var unsupportedAdvice = map[string]string{
 	"userTask":                         "model it as a serviceTask with a task type whose worker hands the work to people",
 	"manualTask":                       "model it as a plain task (it passes through) or as a serviceTask with a task type",
-	"scriptTask":                       "model it as a serviceTask with a task type and run the script in a worker",
 	"receiveTask":                      "waiting for messages comes later; model the step as a serviceTask with a task type",
 	"subProcess":                       "move its contents into the process itself",
 	"adHocSubProcess":                  "move its contents into the process itself",
 	"transaction":                      "move its contents into the process itself; transactions and compensation come later",
 	"callActivity":                     "copy the called process into this one, or start it from a serviceTask worker",
 	"intermediateCatchEvent":           "timers and message waits come later; remove the event",
-	"boundaryEvent":                    "boundary events come later; remove the event and handle the case in the worker",
 	"complexGateway":                   "model the branches with inclusiveGateway, exclusiveGateway and parallelGateway",
 	"eventBasedGateway":                "waiting for events comes later; use an exclusiveGateway on process variables",
 	"multiInstanceLoopCharacteristics": "multi-instance changes how the activity runs; remove the marker and fan out with a parallelGateway or loop with an exclusiveGateway",
@@ -107,8 +108,22 @@ func eventDefinitionMessage(local, parent string) string {
 		return msg + "Baton runs only none and terminate end events yet: remove the event definition" + throwAdvice[local]
 	case parent == "intermediateThrowEvent":
 		return msg + "Baton runs only none intermediate throw events yet: remove the event definition" + throwAdvice[local]
+	case parent == "boundaryEvent":
+		return msg + boundaryKind(local) + " boundary events are not supported yet: Baton runs only error boundary events; remove the event"
 	}
 	return msg + "Baton does not run it yet: remove it"
+}
+
+// boundaryKind names the kind of boundary event the event definition local makes, for messages:
+// "timer" for a timerEventDefinition.
+func boundaryKind(local string) string {
+	switch local {
+	case "compensateEventDefinition":
+		return "compensation"
+	case "eventDefinitionRef":
+		return "referenced event definition"
+	}
+	return strings.TrimSuffix(local, "EventDefinition")
 }
 
 // dmnMessage is the problem text for a business rule task that calls a DMN decision; what names the

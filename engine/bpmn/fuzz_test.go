@@ -3,6 +3,7 @@ package bpmn
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -33,8 +34,17 @@ func FuzzParse(f *testing.F) {
 		`<intermediateThrowEvent id="x"><messageEventDefinition /></intermediateThrowEvent>`,
 		`<inclusiveGateway id="x" default="out" baton:async="=b = 2" />`,
 		`<serviceTask id="x" flowable:type="external-worker" flowable:topic="t"><extensionElements><flowable:failedJobRetryTimeCycle>R3/PT5M</flowable:failedJobRetryTimeCycle></extensionElements></serviceTask>`,
+		`<scriptTask id="x" scriptFormat="javascript" camunda:resultVariable="r"><script><![CDATA[a < b]]></script></scriptTask>`,
+		`<scriptTask id="x" scriptFormat="expr" flowable:resultVariable="r"><script>a + 1</script></scriptTask>`,
+		`<scriptTask id="x"><extensionElements><zeebe:script expression="=a = 1" resultVariable="r" /></extensionElements></scriptTask>`,
 	} {
 		f.Add([]byte(inlineModel(around(node))))
+	}
+	for _, boundary := range []string{
+		`<boundaryEvent id="b" attachedToRef="x"><errorEventDefinition errorRef="E" camunda:errorCodeVariable="c" camunda:errorMessageVariable="m" /></boundaryEvent>`,
+		`<boundaryEvent id="b" attachedToRef="x" cancelActivity="false"><timerEventDefinition /></boundaryEvent>`,
+	} {
+		f.Add([]byte(attached(`<serviceTask id="x" baton:type="t" />`, boundary, `<error id="E" errorCode="C" />`)))
 	}
 	f.Add([]byte(strings.Replace(inlineModel(around(`<task id="x" />`)), `<endEvent id="end" />`,
 		`<endEvent id="end"><terminateEventDefinition /></endEvent>`, 1)))
@@ -61,16 +71,28 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("definition %q not linked: start %q hash %q", d.Key, d.StartID, d.Hash)
 			}
 			for _, n := range d.Nodes {
-				checkFuzzedNode(t, n)
+				checkFuzzedNode(t, d, n)
 			}
 		}
 	})
 }
 
-// checkFuzzedNode asserts what holds of every node of a definition Parse returns.
-func checkFuzzedNode(t *testing.T, n *model.Node) {
+// checkFuzzedNode asserts what holds of every node of the definition d that Parse returns.
+func checkFuzzedNode(t *testing.T, d *model.Definition, n *model.Node) {
 	t.Helper()
+	script := n.Script != "" || n.ScriptFormat != "" || n.ResultVariable != ""
+	catch := n.AttachedTo != "" || n.ErrorCode != "" || n.ErrorCodeVariable != "" || n.ErrorMessageVariable != ""
 	switch {
+	case n.Kind == model.ScriptTask && (n.Script == "" || n.ScriptFormat != "expr" && n.ScriptFormat != "javascript"):
+		t.Fatalf("script task %q: format %q script %q", n.ID, n.ScriptFormat, n.Script)
+	case n.Kind != model.ScriptTask && script:
+		t.Fatalf("%s %q has a script", n.Kind, n.ID)
+	case n.Kind == model.BoundaryEvent && (d.Nodes[n.AttachedTo] == nil || !slices.Contains(d.Nodes[n.AttachedTo].Boundaries, n.ID)):
+		t.Fatalf("boundary event %q: not attached to %q", n.ID, n.AttachedTo)
+	case n.Kind != model.BoundaryEvent && catch:
+		t.Fatalf("%s %q catches errors", n.Kind, n.ID)
+	case len(n.Boundaries) > 0 && n.Kind != model.ServiceTask && n.Kind != model.ScriptTask && n.Kind != model.Task:
+		t.Fatalf("%s %q has boundary events", n.Kind, n.ID)
 	case (n.AsyncExpr != "") != (n.AsyncProgram() != nil):
 		t.Fatalf("node %q: async expression %q compiled to %v", n.ID, n.AsyncExpr, n.AsyncProgram())
 	case n.Kind == model.ServiceTask && n.TaskType == "":

@@ -16,12 +16,16 @@ type processReader struct {
 	// so that Link does not also report the flows touching them. They never reach a caller.
 	placeholders map[string]bool
 	flows        []*model.Flow // in document order
+	// errors maps the ids of the document's root <error> elements to them, for errorRef.
+	errors map[string]*element
 }
 
-// readProcess reads the flow nodes and sequence flows of the executable process el.
-func readProcess(el *element, p *problems) *model.Definition {
+// readProcess reads the flow nodes and sequence flows of the executable process el; errors holds
+// the root <error> elements of its document by id.
+func readProcess(el *element, errors map[string]*element, p *problems) *model.Definition {
 	r := &processReader{
-		p: p,
+		p:      p,
+		errors: errors,
 		def: &model.Definition{
 			Key:   el.attr("id"),
 			Name:  el.attr("name"),
@@ -78,6 +82,10 @@ func (r *processReader) node(el *element) {
 	}
 	definitions := r.children(el, n)
 	switch {
+	case n.Kind == model.ScriptTask:
+		r.script(el, n, m)
+	case n.Kind == model.BoundaryEvent:
+		r.boundary(el, n, definitions, m)
 	case n.Kind == model.Task || n.Kind == model.ServiceTask:
 		if m.taskType != "" {
 			n.Kind = model.ServiceTask
@@ -105,7 +113,8 @@ func (r *processReader) node(el *element) {
 
 // children reads the BPMN children of the flow node el that change its behaviour: the terminate
 // definition of an end event, and the event definitions and loop markers Baton does not run, each
-// reported. It returns how many event definitions it reported.
+// reported. The error definitions of a boundary event are left to boundary. It returns how many
+// event definitions it reported.
 func (r *processReader) children(el *element, n *model.Node) int {
 	reported := 0
 	for _, c := range el.children {
@@ -115,6 +124,7 @@ func (r *processReader) children(el *element, n *model.Node) int {
 		switch {
 		case c.name.Local == "terminateEventDefinition" && n.Kind == model.EndEvent:
 			n.Terminate = true
+		case c.name.Local == "errorEventDefinition" && n.Kind == model.BoundaryEvent:
 		case isEventDefinition(c.name.Local):
 			r.p.add(c.line, n.ID, "%s", eventDefinitionMessage(c.name.Local, el.name.Local))
 			reported++

@@ -34,6 +34,13 @@ const (
 	// InclusiveGateway forks along every flow whose condition is true (else its default) and
 	// joins by waiting only for the tokens that can still arrive.
 	InclusiveGateway NodeKind = "inclusiveGateway"
+	// ScriptTask evaluates Script (ScriptFormat "expr" or "javascript") on the variables and
+	// stores the result in ResultVariable.
+	ScriptTask NodeKind = "scriptTask"
+	// BoundaryEvent is attached to an activity (AttachedTo). The supported kind is the error
+	// boundary: it catches a BPMN error the activity's delegate returns, by ErrorCode (empty:
+	// any code), and the token leaves along the boundary's flows instead.
+	BoundaryEvent NodeKind = "boundaryEvent"
 )
 
 // Definition is one deployed version of a process: an immutable graph. The zero value is not
@@ -89,6 +96,22 @@ type Node struct {
 	// Priority is the job priority as modelled (camunda:jobPriority: a number or an expression);
 	// stored now, applied by priorities.
 	Priority string `msgpack:"pr,omitempty"`
+	// AttachedTo is a boundary event's activity.
+	AttachedTo string `msgpack:"at,omitempty"`
+	// ErrorCode is the error code an error boundary catches; empty catches every BPMN error.
+	ErrorCode string `msgpack:"ec,omitempty"`
+	// ErrorCodeVariable and ErrorMessageVariable name variables that receive the caught
+	// error's code and message (camunda:errorCodeVariable, camunda:errorMessageVariable).
+	ErrorCodeVariable    string `msgpack:"ecv,omitempty"`
+	ErrorMessageVariable string `msgpack:"emv,omitempty"`
+	// ScriptFormat is a script task's language: "expr" or "javascript".
+	ScriptFormat string `msgpack:"sf,omitempty"`
+	// Script is a script task's source.
+	Script string `msgpack:"sc,omitempty"`
+	// ResultVariable receives a script task's result; empty discards it.
+	ResultVariable string `msgpack:"rv,omitempty"`
+	// Boundaries lists the ids of the boundary events attached to this activity; set by Link.
+	Boundaries []string `msgpack:"-"`
 	// External marks an external task (camunda:type="external" with camunda:topic, or
 	// flowable:type="external-worker"); TaskType then holds the topic. Stored now; external
 	// workers come with the wait-state work.

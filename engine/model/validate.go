@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dop251/goja"
 	"github.com/expr-lang/expr"
 )
 
@@ -142,6 +143,9 @@ func (d *Definition) Link() error {
 		}
 	}
 	starts := 0
+	for _, n := range d.Nodes {
+		n.Boundaries = nil // Link may run again on the same definition
+	}
 	for _, id := range sortedKeys(d.Nodes) {
 		n := d.Nodes[id]
 		switch n.Kind {
@@ -168,6 +172,34 @@ func (d *Definition) Link() error {
 				if f, ok := d.Flows[n.Default]; !ok || f.Source != n.ID {
 					add(n.Line, n.ID, "default flow %q is not an outgoing flow of this gateway", n.Default)
 				}
+			}
+		case ScriptTask:
+			switch {
+			case n.Script == "":
+				add(n.Line, n.ID, "script task has no script")
+			case n.ScriptFormat == "expr":
+				if _, err := expr.Compile(n.Script, expr.AllowUndefinedVariables()); err != nil {
+					add(n.Line, n.ID, "expr script does not compile: %v", oneLine(err))
+				}
+			case n.ScriptFormat == "javascript":
+				if _, err := goja.Compile(n.ID, n.Script, true); err != nil {
+					add(n.Line, n.ID, "javascript does not compile: %v", oneLine(err))
+				}
+			default:
+				add(n.Line, n.ID, "scriptFormat %q is not supported; use javascript or expr", n.ScriptFormat)
+			}
+		case BoundaryEvent:
+			a, ok := d.Nodes[n.AttachedTo]
+			switch {
+			case !ok:
+				add(n.Line, n.ID, "attachedToRef %q names no activity of this process", n.AttachedTo)
+			case a.Kind != ServiceTask && a.Kind != ScriptTask && a.Kind != Task:
+				add(n.Line, n.ID, "a boundary event must be attached to a task, not to the %s %q", a.Kind, a.ID)
+			default:
+				a.Boundaries = append(a.Boundaries, n.ID)
+			}
+			if len(n.Incoming) > 0 {
+				add(n.Line, n.ID, "a boundary event cannot have incoming sequence flows")
 			}
 		case Task, ParallelGateway, ThrowEvent:
 		default:

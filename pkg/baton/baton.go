@@ -48,7 +48,13 @@ type (
 	InstanceView = engine.InstanceView
 	// Deployed says what a deploy did with one process.
 	Deployed = store.Deployed
+	// BPMNError is a business error for an error boundary event. See engine.BPMNError.
+	BPMNError = engine.BPMNError
 )
+
+// NewBPMNError returns a BPMN error for a delegate to return: the activity is left through the
+// error boundary event that catches code (or a catch-all one); no boundary raises an incident.
+func NewBPMNError(code, message string) error { return engine.NewBPMNError(code, message) }
 
 // Environment variables read by ConfigFromEnv.
 const (

@@ -1,0 +1,92 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/batonhq/baton/engine/model"
+)
+
+// runScript evaluates a script task on the instance's variables and stores the result in its
+// result variable. Scripts have no side effects outside the step, so a step replayed after a
+// version conflict simply runs them again on the fresh state.
+func (r *runner) runScript(n *model.Node) error {
+	var (
+		out any
+		err error
+	)
+	switch n.ScriptFormat {
+	case "expr":
+		out, err = r.runExpr(n)
+	case "javascript":
+		out, err = r.runJavaScript(n)
+	default:
+		err = fmt.Errorf("scriptFormat %q is not supported", n.ScriptFormat)
+	}
+	if err != nil {
+		return &DelegateError{Activity: n.ID, Err: fmt.Errorf("%s script: %w", n.ScriptFormat, err)}
+	}
+	if n.ResultVariable != "" {
+		r.st.Variables[n.ResultVariable] = normalizeNumber(deepCopy(out))
+	}
+	return nil
+}
+
+func (r *runner) runExpr(n *model.Node) (any, error) {
+	key := r.def.ID() + "/" + n.ID
+	prog, ok := r.eng.scripts.Load(key)
+	if !ok {
+		p, err := expr.Compile(n.Script, expr.AllowUndefinedVariables())
+		if err != nil {
+			return nil, err
+		}
+		prog, _ = r.eng.scripts.LoadOrStore(key, p)
+	}
+	return expr.Run(prog.(*vm.Program), r.st.Variables)
+}
+
+// runJavaScript runs a script in a fresh goja runtime. Variables are globals (copies: a script
+// changes state only through its result and execution.setVariable); Camunda's
+// execution.getVariable and execution.setVariable work too. A script that runs longer than
+// Config.ScriptTimeout is interrupted and fails the attempt.
+func (r *runner) runJavaScript(n *model.Node) (any, error) {
+	key := r.def.ID() + "/" + n.ID
+	cached, ok := r.eng.scripts.Load(key)
+	if !ok {
+		p, err := goja.Compile(n.ID, n.Script, true)
+		if err != nil {
+			return nil, err
+		}
+		cached, _ = r.eng.scripts.LoadOrStore(key, p)
+	}
+	rt := goja.New()
+	for k, v := range r.st.Variables {
+		if err := rt.Set(k, deepCopy(v)); err != nil {
+			return nil, err
+		}
+	}
+	execution := rt.NewObject()
+	_ = execution.Set("getVariable", func(name string) any { return deepCopy(r.st.Variables[name]) })
+	_ = execution.Set("setVariable", func(name string, v goja.Value) {
+		r.st.Variables[name] = normalizeNumber(v.Export())
+	})
+	_ = execution.Set("getProcessInstanceId", func() string { return r.st.ID })
+	_ = execution.Set("getBusinessKey", func() string { return r.st.BusinessKey })
+	if err := rt.Set("execution", execution); err != nil {
+		return nil, err
+	}
+	timer := time.AfterFunc(r.eng.cfg.ScriptTimeout, func() { rt.Interrupt("script timed out") })
+	defer timer.Stop()
+	v, err := rt.RunProgram(cached.(*goja.Program))
+	if err != nil {
+		return nil, err
+	}
+	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
+		return nil, nil
+	}
+	return v.Export(), nil
+}
