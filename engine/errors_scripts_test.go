@@ -121,3 +121,24 @@ func TestARunawayScriptIsInterruptedIntoAnIncident(t *testing.T) {
 		t.Fatalf("incidents %+v, want a timed-out script", v.Incidents)
 	}
 }
+
+func TestCamundaDelegateExpressionsAndExpressionsRun(t *testing.T) {
+	t.Parallel()
+	doc := model("p", `
+    <startEvent id="Start"/>
+    <sequenceFlow id="f0" sourceRef="Start" targetRef="Charge"/>
+    <serviceTask id="Charge" camunda:delegateExpression="${chargeDelegate}" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"/>
+    <sequenceFlow id="f1" sourceRef="Charge" targetRef="Double"/>
+    <serviceTask id="Double" camunda:expression="${amount * 2}" camunda:resultVariable="doubled" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"/>
+    <sequenceFlow id="f2" sourceRef="Double" targetRef="End"/>
+    <endEvent id="End"/>`)
+	_, c := deployed(t, doc, nil)
+	c.Register("chargeDelegate", baton.DelegateFunc(func(_ context.Context, tk *baton.Task) error {
+		tk.SetVar("charged", true)
+		return nil
+	}))
+	v := started(t, c, map[string]any{"amount": 21})
+	if v.Status != engine.StatusCompleted || v.Variables["charged"] != true || v.Variables["doubled"] != int64(42) {
+		t.Fatalf("status %s vars %v", v.Status, v.Variables)
+	}
+}

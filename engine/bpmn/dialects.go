@@ -2,8 +2,11 @@ package bpmn
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/batonhq/baton/engine/model"
 )
 
 // Namespaces Baton reads, matched by URI: the prefix a file binds them to does not matter.
@@ -35,6 +38,8 @@ type dialect struct {
 	decision    string   // attribute naming the DMN decision of a business rule task
 	priority    string   // job priority attribute
 	retryCycle  string   // extension element holding the failed-job retry cycle
+	delegate    string   // delegate expression attribute: ${name} names the task type
+	expression  string   // expression attribute: evaluated as the activity's behaviour
 	unsupported []string // implementation attributes Baton cannot run yet
 	strict      bool     // every other attribute of the namespace is a mistake (Baton's own)
 }
@@ -46,21 +51,21 @@ var dialects = []dialect{
 		asyncBefore: []string{"asyncBefore", "async"}, asyncAfter: []string{"asyncAfter"},
 		exclusive: "exclusive", class: "class", vendorType: true, external: "external",
 		decision: "decisionRef", priority: "jobPriority", retryCycle: "failedJobRetryTimeCycle",
-		unsupported: []string{"delegateExpression", "expression"},
+		delegate: "delegateExpression", expression: "expression",
 	},
 	{
 		ns: nsFlowable, prefix: "flowable",
 		asyncBefore: []string{"async"}, asyncAfter: []string{"asyncLeave"},
 		exclusive: "exclusive", class: "class", vendorType: true, external: "external-worker", dmnType: "dmn",
-		retryCycle:  "failedJobRetryTimeCycle",
-		unsupported: []string{"delegateExpression", "expression"},
+		retryCycle: "failedJobRetryTimeCycle",
+		delegate:   "delegateExpression", expression: "expression",
 	},
 	{
 		ns: nsActiviti, prefix: "activiti",
 		asyncBefore: []string{"async"},
 		exclusive:   "exclusive", class: "class", vendorType: true,
-		retryCycle:  "failedJobRetryTimeCycle",
-		unsupported: []string{"delegateExpression", "expression"},
+		retryCycle: "failedJobRetryTimeCycle",
+		delegate:   "delegateExpression", expression: "expression",
 	},
 	{
 		ns: nsBaton, prefix: "baton",
@@ -83,6 +88,8 @@ type markers struct {
 	retryCycle   string
 	retries      int
 	priority     string
+	expression   string // a normalized <prefix>:expression that is the activity's behaviour
+	exprFrom     string
 }
 
 // markerReader reads the markers of one flow node and reports what is wrong with them.
@@ -144,6 +151,10 @@ func (r *markerReader) attributes(d *dialect) {
 			r.reject("%s", dmnMessage(fmt.Sprintf("%s=%q", qname, a.Value)))
 		case d.priority != "" && name == d.priority:
 			r.jobPriority(qname, a.Value)
+		case d.delegate != "" && name == d.delegate:
+			r.delegateExpression(qname, a.Value)
+		case d.expression != "" && name == d.expression:
+			r.m.expression, r.m.exprFrom = model.NormalizeExpression(a.Value), qname
 		case slices.Contains(d.unsupported, name):
 			r.reject("%s is not supported yet; use %s:class or a task type", qname, d.prefix)
 		case d.strict:
@@ -166,6 +177,20 @@ func (r *markerReader) attributes(d *dialect) {
 		r.reject("%s:type=%q is not supported; use %s:class", d.prefix, vendorType, d.prefix)
 	}
 }
+
+// delegateExpression resolves a delegate expression to a task type: ${chargeDelegate} names
+// the delegate registered as "chargeDelegate", the bean a Camunda user would have written.
+func (r *markerReader) delegateExpression(qname, value string) {
+	name := model.NormalizeExpression(value)
+	if !delegateName.MatchString(name) || name == value {
+		r.reject("%s=%q must name a delegate as ${name}; Baton takes the name as the task type (register a delegate under it)", qname, value)
+		return
+	}
+	r.setType(name, qname)
+}
+
+// delegateName is what a delegate expression may name: an identifier, dots allowed.
+var delegateName = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$.]*$`)
 
 // setType records the task type value read from the attribute from; two different task types on
 // one node are a problem.

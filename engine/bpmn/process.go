@@ -86,7 +86,14 @@ func (r *processReader) node(el *element) {
 		r.script(el, n, m)
 	case n.Kind == model.BoundaryEvent:
 		r.boundary(el, n, definitions, m)
+	case (n.Kind == model.Task || n.Kind == model.ServiceTask) && m.expression != "" && m.taskType == "":
+		// <prefix>:expression is the activity's behaviour: evaluated like an expr script task.
+		n.Kind, n.ScriptFormat, n.Script = model.ScriptTask, "expr", m.expression
+		r.expressionResult(el, n)
 	case n.Kind == model.Task || n.Kind == model.ServiceTask:
+		if m.expression != "" {
+			r.p.add(el.line, id, "%s and %s=%q both implement the task; keep one", m.exprFrom, m.typeFrom, m.taskType)
+		}
 		if m.taskType != "" {
 			n.Kind = model.ServiceTask
 			n.TaskType = m.taskType

@@ -135,3 +135,13 @@ func (s *scriptReader) fail(format string, args ...any) {
 	s.failed = true
 	s.p.add(s.el.line, s.n.ID, format, args...)
 }
+
+// expressionResult reads the result variable of a task implemented by an expression.
+func (r *processReader) expressionResult(el *element, n *model.Node) {
+	for _, d := range resultVariableNS {
+		if v, ok := el.lookup(d.ns, "resultVariable"); ok && strings.TrimSpace(v) != "" {
+			n.ResultVariable = strings.TrimSpace(v)
+			return
+		}
+	}
+}

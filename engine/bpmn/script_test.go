@@ -96,7 +96,7 @@ func TestParseScriptProblems(t *testing.T) {
 		{"two result variables", `<scriptTask id="x" scriptFormat="javascript" camunda:resultVariable="a" flowable:resultVariable="b"><script>a</script></scriptTask>`,
 			[]wantProblem{{id: "x", msg: `camunda:resultVariable="a" and flowable:resultVariable="b" give two different result variables; keep one`}}},
 		{"delegate expression on a script task", `<scriptTask id="x" scriptFormat="javascript" camunda:delegateExpression="${calc}"><script>a</script></scriptTask>`,
-			[]wantProblem{{id: "x", msg: "camunda:delegateExpression is not supported yet"}}},
+			[]wantProblem{{id: "x", msg: "gives the script task a task type, but it has a script too"}}},
 		{"unsupported script and bad async", `<scriptTask id="x" scriptFormat="groovy" camunda:asyncBefore="maybe"><script>a</script></scriptTask>`,
 			[]wantProblem{
 				{id: "x", msg: `scriptFormat "groovy" is not supported; use javascript or expr`},
