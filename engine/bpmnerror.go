@@ -32,31 +32,63 @@ var errUncaught = errors.New("uncaught BPMN error")
 // boundary event.
 const EventActivityCancel = "activityCancel"
 
-// throwBPMNError moves t from activity n to the boundary event that catches be: one with the
-// same error code, else a catch-all. It returns an error wrapping errUncaught when none does.
+// throwBPMNError moves t from activity n to the boundary event that catches be: one on n with
+// the same error code, else a catch-all one; else one on each enclosing subprocess in turn. It
+// returns an error wrapping errUncaught when none does.
 func (r *runner) throwBPMNError(t *Token, n *model.Node, be *BPMNError) error {
+	if catch := r.catcher(n, be); catch != nil {
+		r.history(EventActivityCancel, t)
+		r.caught(t, catch, be)
+		return nil
+	}
+	return r.throwFromScope(t, be)
+}
+
+// throwFromScope throws be from t's subprocess outwards (an error end event, or an error no
+// boundary of its activity caught): the first subprocess with a catching boundary is cancelled
+// with everything in it, and its token leaves through that boundary.
+func (r *runner) throwFromScope(t *Token, be *BPMNError) error {
+	for scope := t.Parent; scope != ""; {
+		st := r.st.token(scope)
+		if st == nil {
+			break
+		}
+		sub := r.def.Nodes[st.Activity]
+		if catch := r.catcher(sub, be); catch != nil {
+			r.removeScope(st.ID)
+			r.history(EventActivityCancel, st)
+			r.caught(st, catch, be)
+			return nil
+		}
+		scope = st.Parent
+	}
+	n := r.def.Nodes[t.Activity]
+	return &DelegateError{Activity: n.ID, TaskType: n.TaskType, Err: fmt.Errorf("%w: %v", errUncaught, be)}
+}
+
+// catcher returns the error boundary of n that catches be: the same code, else a catch-all.
+func (r *runner) catcher(n *model.Node, be *BPMNError) *model.Node {
 	var catch *model.Node
 	for _, id := range n.Boundaries {
 		b := r.def.Nodes[id]
-		if b.ErrorCode == be.Code {
-			catch = b
-			break
+		if b.ErrorCode == be.Code && be.Code != "" {
+			return b
 		}
 		if b.ErrorCode == "" && catch == nil {
 			catch = b
 		}
 	}
-	if catch == nil {
-		return &DelegateError{Activity: n.ID, TaskType: n.TaskType, Err: fmt.Errorf("%w: %v", errUncaught, be)}
-	}
-	r.history(EventActivityCancel, t)
+	return catch
+}
+
+// caught moves t to the catching boundary event, setting its error variables.
+func (r *runner) caught(t *Token, catch *model.Node, be *BPMNError) {
 	if catch.ErrorCodeVariable != "" {
 		r.st.Variables[catch.ErrorCodeVariable] = be.Code
 	}
 	if catch.ErrorMessageVariable != "" {
 		r.st.Variables[catch.ErrorMessageVariable] = be.Message
 	}
-	t.Activity, t.Via = catch.ID, ""
+	t.Activity, t.Via, t.Wait = catch.ID, "", ""
 	r.push(opStart, t, "")
-	return nil
 }

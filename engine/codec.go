@@ -84,7 +84,7 @@ func (s *State) DecodeMsgpack(dec *msgpack.Decoder) error {
 // EncodeMsgpack writes t.
 func (t *Token) EncodeMsgpack(enc *msgpack.Encoder) error {
 	w := msgpackmap.Writer{Enc: enc}
-	w.Len(2 + msgpackmap.Count(t.Wait != "", t.Job != "", t.Via != ""))
+	w.Len(2 + msgpackmap.Count(t.Wait != "", t.Job != "", t.Via != "", t.Parent != ""))
 	w.Str("id", t.ID)
 	w.Str("a", t.Activity)
 	if t.Wait != "" {
@@ -95,6 +95,9 @@ func (t *Token) EncodeMsgpack(enc *msgpack.Encoder) error {
 	}
 	if t.Via != "" {
 		w.Str("v", t.Via)
+	}
+	if t.Parent != "" {
+		w.Str("p", t.Parent)
 	}
 	return w.Err
 }
@@ -116,6 +119,8 @@ func (t *Token) DecodeMsgpack(dec *msgpack.Decoder) error {
 			t.Job, err = dec.DecodeString()
 		case "v":
 			t.Via, err = dec.DecodeString()
+		case "p":
+			t.Parent, err = dec.DecodeString()
 		default:
 			err = dec.Skip()
 		}

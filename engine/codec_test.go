@@ -17,6 +17,7 @@ type tokenMirror struct {
 	Wait     string `msgpack:"w,omitempty"`
 	Job      string `msgpack:"j,omitempty"`
 	Via      string `msgpack:"v,omitempty"`
+	Parent   string `msgpack:"p,omitempty"`
 }
 
 type stateMirror struct {
@@ -47,7 +48,7 @@ func TestHandWrittenCodecsKeepTheTaggedWireFormat(t *testing.T) {
 	t.Parallel()
 	mirror := stateMirror{ID: "i1", ProcessKey: "order", DefinitionVersion: 3, BusinessKey: "b-1",
 		Variables: map[string]any{"amount": int64(150), "nested": map[string]any{"ok": true}, "list": []any{"a", int64(2)}},
-		Tokens:    []tokenMirror{{ID: "t1", Activity: "A", Wait: "job", Job: "i1:2:0", Via: "f1"}, {ID: "t2", Activity: "J", Wait: "join"}},
+		Tokens:    []tokenMirror{{ID: "t1", Activity: "A", Wait: "job", Job: "i1:2:0", Via: "f1", Parent: "t3"}, {ID: "t2", Activity: "J", Wait: "join"}},
 		Seq:       2, Started: 1700000000000}
 	b, err := msgpack.Marshal(&mirror)
 	if err != nil {
@@ -58,7 +59,7 @@ func TestHandWrittenCodecsKeepTheTaggedWireFormat(t *testing.T) {
 		t.Fatalf("decode a reflection-encoded state: %v", err)
 	}
 	want := &State{ID: "i1", ProcessKey: "order", DefinitionVersion: 3, BusinessKey: "b-1", Variables: mirror.Variables,
-		Tokens: []*Token{{ID: "t1", Activity: "A", Wait: WaitJob, Job: "i1:2:0", Via: "f1"}, {ID: "t2", Activity: "J", Wait: WaitJoin}},
+		Tokens: []*Token{{ID: "t1", Activity: "A", Wait: WaitJob, Job: "i1:2:0", Via: "f1", Parent: "t3"}, {ID: "t2", Activity: "J", Wait: WaitJoin}},
 		Seq:    2, Started: 1700000000000}
 	if !reflect.DeepEqual(st, want) {
 		t.Fatalf("decoded %+v, want %+v", st, want)

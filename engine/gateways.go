@@ -4,26 +4,6 @@ import (
 	"github.com/batonhq/baton/engine/model"
 )
 
-// terminate ends every token of the instance (a terminate end event). Jobs the removed tokens
-// waited for leave the outbox in the same commit; jobs this step created for them are dropped.
-func (r *runner) terminate() {
-	gone := map[string]bool{}
-	for _, t := range r.st.Tokens {
-		gone[t.ID] = true
-		if t.Wait == WaitJob && t.Job != "" {
-			r.cancel = append(r.cancel, t.Job)
-		}
-	}
-	kept := r.jobs[:0]
-	for _, j := range r.jobs {
-		if !gone[j.Token] {
-			kept = append(kept, j)
-		}
-	}
-	r.jobs = kept
-	r.st.Tokens = nil
-}
-
 // inclusiveJoin reports whether an inclusive join fires now that t arrived: it does when no
 // other token can still arrive, that is, no token outside the join rests at a node from which
 // the join is reachable. The waiting tokens merge into t.
@@ -88,8 +68,16 @@ func (e *Engine) upstreamOf(def *model.Definition, join string) map[string]bool 
 	for len(queue) > 0 {
 		id := queue[0]
 		queue = queue[1:]
-		for _, fid := range def.Nodes[id].Incoming {
-			src := def.Flows[fid].Source
+		n := def.Nodes[id]
+		sources := make([]string, 0, len(n.Incoming)+1)
+		for _, fid := range n.Incoming {
+			sources = append(sources, def.Flows[fid].Source)
+		}
+		if n.Kind == model.BoundaryEvent {
+			// A token at the activity can still get here through the boundary event.
+			sources = append(sources, n.AttachedTo)
+		}
+		for _, src := range sources {
 			if src != join && !seen[src] {
 				seen[src] = true
 				queue = append(queue, src)

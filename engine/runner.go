@@ -92,7 +92,7 @@ func (r *runner) run() error {
 		case opStart:
 			err = r.start(o.token)
 		case opEnd:
-			r.end(o.token)
+			err = r.end(o.token)
 		case opLeave:
 			err = r.leave(o.token)
 		}
@@ -189,6 +189,13 @@ func (r *runner) start(t *Token) error {
 		if err := r.runScript(n); err != nil {
 			return err
 		}
+	case model.SubProcess:
+		// The token waits at the subprocess while a child token runs its flow; the last child
+		// to end ends the subprocess (scopeEnded).
+		t.Wait = WaitScope
+		child := r.st.newToken(n.Start)
+		child.Parent = t.ID
+		return r.arrive(child)
 	}
 	r.push(opEnd, t, "")
 	return nil
@@ -225,19 +232,23 @@ func (r *runner) join(t *Token, n *model.Node) bool {
 	return true
 }
 
-func (r *runner) end(t *Token) {
+func (r *runner) end(t *Token) error {
 	n := r.def.Nodes[t.Activity]
 	r.history(EventActivityEnd, t)
 	switch {
 	case n.Kind == model.EndEvent && n.Terminate:
-		r.terminate()
+		r.terminate(t.Parent)
+	case n.Kind == model.EndEvent && n.ErrorEnd:
+		return r.throwFromScope(t, &BPMNError{Code: n.ErrorCode})
 	case n.Kind == model.EndEvent:
 		r.st.removeToken(t.ID)
+		r.scopeEnded(t.Parent)
 	case n.AsyncAfter:
 		r.boundary(t, n, job.After)
 	default:
 		r.push(opLeave, t, "")
 	}
+	return nil
 }
 
 func (r *runner) leave(t *Token) error {
@@ -249,12 +260,14 @@ func (r *runner) leave(t *Token) error {
 	if len(flows) == 0 {
 		// No outgoing flow: the token ends here (an implicit end event).
 		r.st.removeToken(t.ID)
+		r.scopeEnded(t.Parent)
 		return nil
 	}
 	for i, f := range flows {
 		tok := t
 		if i > 0 {
 			tok = r.st.newToken(t.Activity)
+			tok.Parent = t.Parent // a fork's tokens stay in its scope
 		}
 		r.push(opTake, tok, f)
 	}

@@ -57,7 +57,9 @@ func (r *runner) runJavaScript(n *model.Node) (any, error) {
 	key := r.def.ID() + "/" + n.ID
 	cached, ok := r.eng.scripts.Load(key)
 	if !ok {
-		p, err := goja.Compile(n.ID, n.Script, true)
+		// Not strict, like the JavaScript engines of Camunda and Flowable: a model's script may
+		// assign to undeclared names.
+		p, err := goja.Compile(n.ID, n.Script, false)
 		if err != nil {
 			return nil, err
 		}

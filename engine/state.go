@@ -24,6 +24,8 @@ const (
 	WaitJob Wait = "job"
 	// WaitJoin: the token arrived at a parallel join that waits for its other branches.
 	WaitJoin Wait = "join"
+	// WaitScope: the token is at an embedded subprocess whose child tokens run.
+	WaitScope Wait = "scope"
 )
 
 // State is an instance's execution tree and variables, stored msgpack-encoded in Redis. It is
@@ -52,6 +54,9 @@ type Token struct {
 	// Via is the sequence flow the token arrived by; a parallel join waits for one token on
 	// each of its incoming flows.
 	Via string `msgpack:"v,omitempty"`
+	// Parent is the token waiting at the embedded subprocess this token runs in; empty at
+	// process level.
+	Parent string `msgpack:"p,omitempty"`
 }
 
 // History event types.

@@ -30,9 +30,12 @@ type InstanceView struct {
 type TokenView struct {
 	ID         string `json:"id"`
 	ActivityID string `json:"activityId"`
-	// State is "waiting-job", "waiting-join" or "active".
+	// State is "waiting-job", "waiting-join", "waiting-scope" (at a subprocess whose tokens
+	// run) or "active".
 	State string `json:"state"`
 	JobID string `json:"jobId,omitempty"`
+	// ParentID is the token waiting at the subprocess this token runs in.
+	ParentID string `json:"parentId,omitempty"`
 }
 
 // JobView is one outstanding job of an InstanceView.
@@ -87,8 +90,10 @@ func (e *Engine) Instance(ctx context.Context, id string) (*InstanceView, error)
 			state = "waiting-job"
 		case WaitJoin:
 			state = "waiting-join"
+		case WaitScope:
+			state = "waiting-scope"
 		}
-		v.Tokens = append(v.Tokens, TokenView{ID: t.ID, ActivityID: t.Activity, State: state, JobID: t.Job})
+		v.Tokens = append(v.Tokens, TokenView{ID: t.ID, ActivityID: t.Activity, State: state, JobID: t.Job, ParentID: t.Parent})
 	}
 	for id, env := range snap.Jobs {
 		j, err := job.Decode(env)

@@ -47,11 +47,29 @@ commits. --dry-run parses and explains without connecting or storing anything.`,
 				return printExplain(cmd.OutOrStdout(), parsed, output)
 			}
 			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
-				if err := deploy(cmd, c, parsed, output); err != nil {
+				rows, err := deploy(cmd, c, parsed)
+				if err != nil {
 					return err
 				}
+				out := cmd.OutOrStdout()
+				if output == "json" {
+					doc := map[string]any{"deployed": rows}
+					if explain {
+						doc["processes"] = explained(parsed)
+					}
+					enc := json.NewEncoder(out)
+					enc.SetIndent("", "  ")
+					return enc.Encode(doc)
+				}
+				for _, r := range rows {
+					state := "deployed"
+					if r.Unchanged {
+						state = "unchanged"
+					}
+					fmt.Fprintf(out, "%s\t%s version %d (%s)\n", r.File, r.Key, r.Version, state)
+				}
 				if explain {
-					return printExplain(cmd.OutOrStdout(), parsed, output)
+					return printExplain(out, parsed, output)
 				}
 				return nil
 			})
@@ -82,55 +100,51 @@ func parseFiles(files []string) ([]parsedFile, error) {
 	return out, nil
 }
 
-func deploy(cmd *cobra.Command, c *baton.Client, parsed []parsedFile, output string) error {
-	type row struct {
-		File      string `json:"file"`
-		Key       string `json:"processKey"`
-		Version   int    `json:"version"`
-		Unchanged bool   `json:"unchanged"`
-	}
-	var rows []row
+// deployedRow is one deployed process.
+type deployedRow struct {
+	File      string `json:"file"`
+	Key       string `json:"processKey"`
+	Version   int    `json:"version"`
+	Unchanged bool   `json:"unchanged"`
+}
+
+func deploy(cmd *cobra.Command, c *baton.Client, parsed []parsedFile) ([]deployedRow, error) {
+	rows := []deployedRow{}
 	for _, p := range parsed {
 		deps, err := c.Engine().Deploy(cmd.Context(), p.defs)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, d := range deps {
-			rows = append(rows, row{File: p.file, Key: d.Key, Version: d.Version, Unchanged: d.Unchanged})
+			rows = append(rows, deployedRow{File: p.file, Key: d.Key, Version: d.Version, Unchanged: d.Unchanged})
 		}
 	}
-	if output == "json" {
-		enc := json.NewEncoder(cmd.OutOrStdout())
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
-	}
-	for _, r := range rows {
-		state := "deployed"
-		if r.Unchanged {
-			state = "unchanged"
+	return rows, nil
+}
+
+// explainedProcess is one process's segments, for JSON output.
+type explainedProcess struct {
+	File     string          `json:"file"`
+	Key      string          `json:"processKey"`
+	Segments []model.Segment `json:"segments"`
+}
+
+func explained(parsed []parsedFile) []explainedProcess {
+	var all []explainedProcess
+	for _, p := range parsed {
+		for _, d := range p.defs {
+			all = append(all, explainedProcess{File: p.file, Key: d.Key, Segments: model.Segments(d)})
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "%s\t%s version %d (%s)\n", r.File, r.Key, r.Version, state)
 	}
-	return nil
+	return all
 }
 
 // printExplain prints the transaction segments of every parsed process.
 func printExplain(out io.Writer, parsed []parsedFile, output string) error {
 	if output == "json" {
-		type process struct {
-			File     string          `json:"file"`
-			Key      string          `json:"processKey"`
-			Segments []model.Segment `json:"segments"`
-		}
-		var all []process
-		for _, p := range parsed {
-			for _, d := range p.defs {
-				all = append(all, process{File: p.file, Key: d.Key, Segments: model.Segments(d)})
-			}
-		}
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(all)
+		return enc.Encode(map[string]any{"processes": explained(parsed)})
 	}
 	for _, p := range parsed {
 		for _, d := range p.defs {

@@ -42,7 +42,7 @@ func (r *processReader) boundary(el *element, n *model.Node, reported int, m mar
 		r.p.add(defs[1].line, n.ID, "a boundary event with two errorEventDefinitions is not supported; attach one error boundary event per error code")
 	}
 	def := defs[0]
-	n.ErrorCode = r.errorCode(def, n.ID)
+	n.ErrorCode = r.errorCode(def, n.ID, false)
 	codeVar, _ := def.lookup(nsCamunda, "errorCodeVariable")
 	msgVar, _ := def.lookup(nsCamunda, "errorMessageVariable")
 	n.ErrorCodeVariable, n.ErrorMessageVariable = strings.TrimSpace(codeVar), strings.TrimSpace(msgVar)
@@ -56,20 +56,47 @@ func (r *processReader) boundary(el *element, n *model.Node, reported int, m mar
 	}
 }
 
-// errorCode returns the error code the errorEventDefinition def of the boundary event id catches:
-// the errorCode of the root <error> its errorRef names (the error's id when it has no errorCode),
-// or "" for every error when it has no errorRef.
-func (r *processReader) errorCode(def *element, id string) string {
+// errorEnd reads the error end event el: with an errorEventDefinition, n throws the error it
+// names. Its other event definitions are reported by children.
+func (r *processReader) errorEnd(el *element, n *model.Node) {
+	var defs []*element
+	for _, c := range el.children {
+		if c.is(nsBPMN, "errorEventDefinition") {
+			defs = append(defs, c)
+		}
+	}
+	if len(defs) == 0 {
+		return
+	}
+	n.ErrorEnd = true
+	if len(defs) > 1 {
+		r.p.add(defs[1].line, n.ID, "an end event with two errorEventDefinitions is not supported; an error end event throws one error")
+	}
+	if n.Terminate {
+		r.p.add(el.line, n.ID, "an end event cannot both terminate and throw an error; keep the terminateEventDefinition or the errorEventDefinition")
+	}
+	n.ErrorCode = r.errorCode(defs[0], n.ID, true)
+}
+
+// errorCode returns the error code of the errorEventDefinition def of the event id: the errorCode
+// of the root <error> its errorRef names (the error's id when it has no errorCode), or "" (any
+// error) when it has no errorRef. throw says whether the event throws (an error end event) or
+// catches (an error boundary event) the error, for messages.
+func (r *processReader) errorCode(def *element, id string, throw bool) string {
 	ref := strings.TrimSpace(def.attr("errorRef"))
 	if ref == "" {
 		return ""
+	}
+	event, uses, without := "an error boundary event", "catches", " to catch every error"
+	if throw {
+		event, uses, without = "an error end event", "throws", ""
 	}
 	e := r.errors[ref]
 	if i := strings.LastIndexByte(ref, ':'); e == nil && i >= 0 {
 		e = r.errors[ref[i+1:]] // a QName such as tns:Error_1
 	}
 	if e == nil {
-		r.p.add(def.line, id, "errorRef %q names no <error> of this document; declare <error id=%q errorCode=\"...\" /> in <definitions>, or remove errorRef to catch every error", ref, ref)
+		r.p.add(def.line, id, "errorRef %q names no <error> of this document; declare <error id=%q errorCode=\"...\" /> in <definitions>, or remove errorRef%s", ref, ref, without)
 		return ""
 	}
 	code := strings.TrimSpace(e.attr("errorCode"))
@@ -77,7 +104,7 @@ func (r *processReader) errorCode(def *element, id string) string {
 	case code == "":
 		return e.attr("id")
 	case strings.HasPrefix(code, "="):
-		r.p.add(def.line, id, "errorCode %q of <error id=%q> is a FEEL expression; an error boundary event catches a fixed error code", code, e.attr("id"))
+		r.p.add(def.line, id, "errorCode %q of <error id=%q> is a FEEL expression; %s %s a fixed error code", code, e.attr("id"), event, uses)
 	}
 	return code
 }

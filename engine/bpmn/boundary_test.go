@@ -117,11 +117,6 @@ func TestParseErrorBoundaries(t *testing.T) {
 			wantNode{kind: model.BoundaryEvent, attachedTo: "x", errorCode: "DECLINED"}},
 		{"catch-all with camunda variables", attached(task, `<boundaryEvent id="b" attachedToRef="x" cancelActivity="true"><errorEventDefinition errorRef="" camunda:errorCodeVariable=" code " camunda:errorMessageVariable="msg" /></boundaryEvent>`, ""),
 			wantNode{kind: model.BoundaryEvent, attachedTo: "x", errorCodeVar: "code", errorMsgVar: "msg"}},
-		{"on a plain task", attached(`<task id="x" />`, `<boundaryEvent id="b" attachedToRef="x"><errorEventDefinition /></boundaryEvent>`, ""),
-			wantNode{kind: model.BoundaryEvent, attachedTo: "x"}},
-		{"on a script task, async after", attached(`<scriptTask id="x" scriptFormat="expr"><script>1</script></scriptTask>`,
-			`<boundaryEvent id="b" attachedToRef="x" camunda:asyncAfter="true"><errorEventDefinition errorRef="E1" /></boundaryEvent>`, declined),
-			wantNode{kind: model.BoundaryEvent, attachedTo: "x", errorCode: "DECLINED", after: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -181,7 +176,15 @@ func TestParseBoundaryProblems(t *testing.T) {
 		{"task type on a boundary", attached(task, `<boundaryEvent id="b" attachedToRef="x" baton:type="B"><errorEventDefinition /></boundaryEvent>`, ""),
 			[]wantProblem{{id: "b", msg: `baton:type="B" gives a <boundaryEvent> a task type`}}},
 		{"attached to a gateway", attached(`<exclusiveGateway id="x" />`, `<boundaryEvent id="b" attachedToRef="x"><errorEventDefinition /></boundaryEvent>`, ""),
-			[]wantProblem{{id: "b", msg: "a boundary event must be attached to a task, not to the exclusiveGateway \"x\""}}},
+			[]wantProblem{{id: "b", msg: "the exclusiveGateway \"x\" never throws one"}}},
+		{"on a plain task, which never throws", attached(`<task id="x" />`, `<boundaryEvent id="b" attachedToRef="x"><errorEventDefinition /></boundaryEvent>`, ""),
+			[]wantProblem{{id: "b", msg: "the task \"x\" never throws one"}}},
+		{"async after on a boundary", attached(task,
+			`<boundaryEvent id="b" attachedToRef="x" camunda:asyncAfter="true"><errorEventDefinition /></boundaryEvent>`, ""),
+			[]wantProblem{{id: "b", msg: "async markers on a boundary event are not supported"}}},
+		{"two catchers of one code", attached(task,
+			`<boundaryEvent id="b" attachedToRef="x"><errorEventDefinition /></boundaryEvent><boundaryEvent id="c" attachedToRef="x"><errorEventDefinition /></boundaryEvent>`, ""),
+			[]wantProblem{{id: "c", msg: `boundary event "b" on "x" already catches every error`}}},
 		{"attached to nothing", attached(task, `<boundaryEvent id="b" attachedToRef="y"><errorEventDefinition /></boundaryEvent>`, ""),
 			[]wantProblem{{id: "b", msg: `attachedToRef "y" names no activity of this process`}}},
 		{"without attachedToRef", attached(task, `<boundaryEvent id="b"><errorEventDefinition /></boundaryEvent>`, ""),

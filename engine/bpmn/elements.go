@@ -23,6 +23,7 @@ var nodeKinds = map[string]model.NodeKind{
 	"inclusiveGateway":       model.InclusiveGateway,
 	"scriptTask":             model.ScriptTask,
 	"boundaryEvent":          model.BoundaryEvent,
+	"subProcess":             model.SubProcess,
 }
 
 // branching reports whether the outgoing flows of a node of kind k may carry conditions and the
@@ -61,9 +62,8 @@ var unsupportedAdvice = map[string]string{
 	"userTask":                         "model it as a serviceTask with a task type whose worker hands the work to people",
 	"manualTask":                       "model it as a plain task (it passes through) or as a serviceTask with a task type",
 	"receiveTask":                      "waiting for messages comes later; model the step as a serviceTask with a task type",
-	"subProcess":                       "move its contents into the process itself",
-	"adHocSubProcess":                  "move its contents into the process itself",
-	"transaction":                      "move its contents into the process itself; transactions and compensation come later",
+	"adHocSubProcess":                  "model its activities in sequence or in parallel inside an embedded subProcess",
+	"transaction":                      "model it as an embedded subProcess; transactions and compensation come later",
 	"callActivity":                     "copy the called process into this one, or start it from a serviceTask worker",
 	"intermediateCatchEvent":           "timers and message waits come later; remove the event",
 	"complexGateway":                   "model the branches with inclusiveGateway, exclusiveGateway and parallelGateway",
@@ -96,16 +96,15 @@ var throwAdvice = map[string]string{
 }
 
 // eventDefinitionMessage is the problem text for an event definition inside the flow node parent.
-// The terminate end event, the one event definition Baton runs, never gets here.
+// The event definitions Baton runs (terminate and error end events, error boundary events) never
+// get here.
 func eventDefinitionMessage(local, parent string) string {
 	msg := "unsupported element <" + local + "> in <" + parent + ">; "
 	switch {
 	case parent == "startEvent":
 		return msg + "Baton runs only none start events yet: remove the event definition and start instances through Baton"
-	case parent == "endEvent" && local == "errorEventDefinition":
-		return msg + "error end events are not supported yet: remove the event definition, or let the worker of the task before it fail the job"
 	case parent == "endEvent":
-		return msg + "Baton runs only none and terminate end events yet: remove the event definition" + throwAdvice[local]
+		return msg + "Baton runs only none, terminate and error end events yet: remove the event definition" + throwAdvice[local]
 	case parent == "intermediateThrowEvent":
 		return msg + "Baton runs only none intermediate throw events yet: remove the event definition" + throwAdvice[local]
 	case parent == "boundaryEvent":

@@ -46,6 +46,16 @@ func FuzzParse(f *testing.F) {
 	} {
 		f.Add([]byte(attached(`<serviceTask id="x" baton:type="t" />`, boundary, `<error id="E" errorCode="C" />`)))
 	}
+	for _, doc := range []string{
+		inSub(` camunda:asyncBefore="true"`, subFlow),
+		inSub("", strings.Replace(subFlow, `<task id="t" />`, `<subProcess id="t"><startEvent id="s2" /></subProcess>`, 1)),
+		withErrors(inSub("", withErrorEnd(`<errorEventDefinition errorRef="E" />`)), `<error id="E" errorCode="C" />`),
+		besides(inSub("", withErrorEnd(`<errorEventDefinition />`)), `<boundaryEvent id="b" attachedToRef="x"><errorEventDefinition /></boundaryEvent>
+    <sequenceFlow id="caught" sourceRef="b" targetRef="end" />`),
+		inSub(` triggeredByEvent="true"`, subFlow),
+	} {
+		f.Add([]byte(doc))
+	}
 	f.Add([]byte(strings.Replace(inlineModel(around(`<task id="x" />`)), `<endEvent id="end" />`,
 		`<endEvent id="end"><terminateEventDefinition /></endEvent>`, 1)))
 	f.Add([]byte(""))
@@ -67,11 +77,16 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("no definitions and no error")
 		}
 		for _, d := range defs {
-			if start := d.Nodes[d.StartID]; start == nil || d.Hash == "" || d.Source != "fuzz.bpmn" {
+			if start := d.Nodes[d.StartID]; start == nil || start.Parent != "" || d.Hash == "" || d.Source != "fuzz.bpmn" {
 				t.Fatalf("definition %q not linked: start %q hash %q", d.Key, d.StartID, d.Hash)
 			}
 			for _, n := range d.Nodes {
 				checkFuzzedNode(t, d, n)
+			}
+			for _, fl := range d.Flows {
+				if d.Nodes[fl.Source].Parent != d.Nodes[fl.Target].Parent {
+					t.Fatalf("flow %q crosses from %q into %q", fl.ID, fl.Source, fl.Target)
+				}
 			}
 		}
 	})
@@ -81,7 +96,8 @@ func FuzzParse(f *testing.F) {
 func checkFuzzedNode(t *testing.T, d *model.Definition, n *model.Node) {
 	t.Helper()
 	script := n.Script != "" || n.ScriptFormat != "" || n.ResultVariable != ""
-	catch := n.AttachedTo != "" || n.ErrorCode != "" || n.ErrorCodeVariable != "" || n.ErrorMessageVariable != ""
+	catch := n.AttachedTo != "" || n.ErrorCode != "" && !n.ErrorEnd || n.ErrorCodeVariable != "" || n.ErrorMessageVariable != ""
+	parent, start := d.Nodes[n.Parent], d.Nodes[n.Start]
 	switch {
 	case n.Kind == model.ScriptTask && (n.Script == "" || n.ScriptFormat != "expr" && n.ScriptFormat != "javascript"):
 		t.Fatalf("script task %q: format %q script %q", n.ID, n.ScriptFormat, n.Script)
@@ -91,8 +107,18 @@ func checkFuzzedNode(t *testing.T, d *model.Definition, n *model.Node) {
 		t.Fatalf("boundary event %q: not attached to %q", n.ID, n.AttachedTo)
 	case n.Kind != model.BoundaryEvent && catch:
 		t.Fatalf("%s %q catches errors", n.Kind, n.ID)
-	case len(n.Boundaries) > 0 && n.Kind != model.ServiceTask && n.Kind != model.ScriptTask && n.Kind != model.Task:
+	case len(n.Boundaries) > 0 && n.Kind != model.ServiceTask && n.Kind != model.ScriptTask && n.Kind != model.Task && n.Kind != model.SubProcess:
 		t.Fatalf("%s %q has boundary events", n.Kind, n.ID)
+	case n.Kind == model.BoundaryEvent && d.Nodes[n.AttachedTo].Parent != n.Parent:
+		t.Fatalf("boundary event %q is not in the scope of its activity %q", n.ID, n.AttachedTo)
+	case n.Parent != "" && (parent == nil || parent.Kind != model.SubProcess):
+		t.Fatalf("node %q: parent %q is no subprocess", n.ID, n.Parent)
+	case n.Kind == model.SubProcess && (start == nil || start.Kind != model.StartEvent || start.Parent != n.ID):
+		t.Fatalf("subprocess %q starts at %q", n.ID, n.Start)
+	case n.Kind != model.SubProcess && n.Start != "":
+		t.Fatalf("%s %q has start %q", n.Kind, n.ID, n.Start)
+	case n.ErrorEnd && (n.Kind != model.EndEvent || n.Terminate):
+		t.Fatalf("%s %q throws an error (terminate %v)", n.Kind, n.ID, n.Terminate)
 	case (n.AsyncExpr != "") != (n.AsyncProgram() != nil):
 		t.Fatalf("node %q: async expression %q compiled to %v", n.ID, n.AsyncExpr, n.AsyncProgram())
 	case n.Kind == model.ServiceTask && n.TaskType == "":

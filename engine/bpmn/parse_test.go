@@ -26,6 +26,8 @@ type wantNode struct {
 	retryCycle   string
 	retries      int
 	priority     string
+	parent       string
+	errorEnd     bool
 	attachedTo   string
 	errorCode    string
 	errorCodeVar string
@@ -41,7 +43,7 @@ func nodeOf(n *model.Node) wantNode {
 	return wantNode{kind: n.Kind, element: n.Element, taskType: n.TaskType, external: n.External,
 		before: n.AsyncBefore, after: n.AsyncAfter, asyncExpr: n.AsyncExpr, notExclusive: n.NotExclusive,
 		terminate: n.Terminate, def: n.Default, retryCycle: n.RetryCycle, retries: n.Retries, priority: n.Priority,
-		attachedTo: n.AttachedTo, errorCode: n.ErrorCode, errorCodeVar: n.ErrorCodeVariable, errorMsgVar: n.ErrorMessageVariable,
+		parent: n.Parent, errorEnd: n.ErrorEnd, attachedTo: n.AttachedTo, errorCode: n.ErrorCode, errorCodeVar: n.ErrorCodeVariable, errorMsgVar: n.ErrorMessageVariable,
 		scriptFormat: n.ScriptFormat, script: n.Script, resultVar: n.ResultVariable,
 		in: n.Incoming, out: n.Outgoing}
 }

@@ -16,6 +16,8 @@ type processReader struct {
 	// so that Link does not also report the flows touching them. They never reach a caller.
 	placeholders map[string]bool
 	flows        []*model.Flow // in document order
+	// flowScopes maps flow ids to the id of the subprocess that declares them ("" for the process).
+	flowScopes map[string]string
 	// errors maps the ids of the document's root <error> elements to them, for errorRef.
 	errors map[string]*element
 }
@@ -34,37 +36,26 @@ func readProcess(el *element, errors map[string]*element, p *problems) *model.De
 		},
 		elements:     map[string]string{},
 		placeholders: map[string]bool{},
+		flowScopes:   map[string]string{},
 	}
-	for _, c := range el.children {
-		if c.name.Space != nsBPMN {
-			continue // foreign elements outside extensionElements carry nothing Baton runs
-		}
-		local := c.name.Local
-		switch {
-		case nodeKinds[local] != "":
-			r.node(c)
-		case local == "sequenceFlow":
-			r.flow(c)
-		case ignoredInProcess[local]:
-		default:
-			r.unsupported(c)
-		}
-	}
+	r.scope(el, "")
 	r.wire()
 	r.checkConditions()
+	r.checkScopes()
 	if len(r.def.Nodes) == 0 {
 		p.add(el.line, r.def.Key, "the process has no flow nodes; model at least a start event and an end event")
 	}
 	return r.def
 }
 
-// node reads one supported flow node.
-func (r *processReader) node(el *element) {
+// node reads one supported flow node of the scope parent (a subprocess id, "" for the process).
+// It returns the node, or nil when the node has no id or its id is taken.
+func (r *processReader) node(el *element, parent string) *model.Node {
 	local := el.name.Local
 	id := el.attr("id")
 	if id == "" {
 		r.p.add(el.line, "", "<%s> has no id; give every flow element a unique id", local)
-		return
+		return nil
 	}
 	m := readMarkers(el, id, r.p)
 	n := &model.Node{
@@ -78,9 +69,13 @@ func (r *processReader) node(el *element) {
 		RetryCycle:   m.retryCycle,
 		Retries:      m.retries,
 		Priority:     m.priority,
+		Parent:       parent,
 		Line:         el.line,
 	}
 	definitions := r.children(el, n)
+	if n.Kind == model.EndEvent {
+		r.errorEnd(el, n)
+	}
 	switch {
 	case n.Kind == model.ScriptTask:
 		r.script(el, n, m)
@@ -115,13 +110,16 @@ func (r *processReader) node(el *element) {
 			r.p.add(el.line, id, "a default flow on a <%s> is not supported; route its outgoing flows through an exclusiveGateway or an inclusiveGateway", local)
 		}
 	}
-	r.addNode(n, local)
+	if !r.addNode(n, local) {
+		return nil
+	}
+	return n
 }
 
 // children reads the BPMN children of the flow node el that change its behaviour: the terminate
 // definition of an end event, and the event definitions and loop markers Baton does not run, each
-// reported. The error definitions of a boundary event are left to boundary. It returns how many
-// event definitions it reported.
+// reported. The error definitions of boundary and end events are left to boundary and errorEnd.
+// It returns how many event definitions it reported.
 func (r *processReader) children(el *element, n *model.Node) int {
 	reported := 0
 	for _, c := range el.children {
@@ -131,7 +129,7 @@ func (r *processReader) children(el *element, n *model.Node) int {
 		switch {
 		case c.name.Local == "terminateEventDefinition" && n.Kind == model.EndEvent:
 			n.Terminate = true
-		case c.name.Local == "errorEventDefinition" && n.Kind == model.BoundaryEvent:
+		case c.name.Local == "errorEventDefinition" && (n.Kind == model.BoundaryEvent || n.Kind == model.EndEvent):
 		case isEventDefinition(c.name.Local):
 			r.p.add(c.line, n.ID, "%s", eventDefinitionMessage(c.name.Local, el.name.Local))
 			reported++
@@ -142,11 +140,18 @@ func (r *processReader) children(el *element, n *model.Node) int {
 	return reported
 }
 
-// unsupported reports an element Baton does not run and puts a placeholder in its place.
-func (r *processReader) unsupported(el *element) {
+// unsupported reports an element of the scope parent that Baton does not run and puts a
+// placeholder in its place.
+func (r *processReader) unsupported(el *element, parent string) {
+	r.placeholder(el, parent, "%s", unsupportedMessage(el.name.Local))
+}
+
+// placeholder reports the problem format of the element el of the scope parent and puts a plain
+// task in its place, so that the flows touching it give no problems of their own.
+func (r *processReader) placeholder(el *element, parent, format string, args ...any) {
 	id := el.attr("id")
-	r.p.add(el.line, id, "%s", unsupportedMessage(el.name.Local))
-	if id != "" && r.addNode(&model.Node{ID: id, Kind: model.Task, Line: el.line}, el.name.Local) {
+	r.p.add(el.line, id, format, args...)
+	if id != "" && r.addNode(&model.Node{ID: id, Kind: model.Task, Element: el.name.Local, Parent: parent, Line: el.line}, el.name.Local) {
 		r.placeholders[id] = true
 	}
 }
@@ -161,8 +166,8 @@ func (r *processReader) addNode(n *model.Node, local string) bool {
 	return true
 }
 
-// flow reads one sequence flow and its condition.
-func (r *processReader) flow(el *element) {
+// flow reads one sequence flow of the scope parent and its condition.
+func (r *processReader) flow(el *element, parent string) {
 	id := el.attr("id")
 	if id == "" {
 		r.p.add(el.line, "", "<sequenceFlow> has no id; give every flow element a unique id")
@@ -178,6 +183,7 @@ func (r *processReader) flow(el *element) {
 		return
 	}
 	r.def.Flows[id] = f
+	r.flowScopes[id] = parent
 	r.flows = append(r.flows, f)
 }
 

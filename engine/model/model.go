@@ -41,6 +41,9 @@ const (
 	// boundary: it catches a BPMN error the activity's delegate returns, by ErrorCode (empty:
 	// any code), and the token leaves along the boundary's flows instead.
 	BoundaryEvent NodeKind = "boundaryEvent"
+	// SubProcess is an embedded subprocess: a scope whose flow nodes (Parent = its id) start at
+	// its own none start event (Start) and which ends when its last token ends.
+	SubProcess NodeKind = "subProcess"
 )
 
 // Definition is one deployed version of a process: an immutable graph. The zero value is not
@@ -96,6 +99,12 @@ type Node struct {
 	// Priority is the job priority as modelled (camunda:jobPriority: a number or an expression);
 	// stored now, applied by priorities.
 	Priority string `msgpack:"pr,omitempty"`
+	// Parent is the id of the embedded subprocess the node belongs to; empty for the process.
+	Parent string `msgpack:"par,omitempty"`
+	// Start is a subprocess's none start event.
+	Start string `msgpack:"-"`
+	// ErrorEnd marks an error end event: it throws ErrorCode to its enclosing scope.
+	ErrorEnd bool `msgpack:"ee,omitempty"`
 	// AttachedTo is a boundary event's activity.
 	AttachedTo string `msgpack:"at,omitempty"`
 	// ErrorCode is the error code an error boundary catches; empty catches every BPMN error.

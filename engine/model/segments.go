@@ -10,17 +10,18 @@ import (
 type Segment struct {
 	// Entry is where the segment starts: "start" (run by whoever starts the instance), or
 	// "before <id>" / "after <id>" (a job).
-	Entry string
+	Entry string `json:"entry"`
 	// JobType is the task type whose subject carries the entry job; empty for "start".
-	JobType string
+	JobType string `json:"jobType,omitempty"`
 	// Activities lists the flow nodes the segment runs, in the order it reaches them.
-	Activities []string
+	Activities []string `json:"activities"`
 	// TaskTypes lists the task types whose delegates the segment calls, sorted.
-	TaskTypes []string
+	TaskTypes []string `json:"taskTypes"`
 	// Ends lists where the segment commits: "before <id>" and "after <id>" (async markers),
 	// "maybe before <id>" (a baton:async expression decides), "end <id>" (an end event), and
-	// "join <id>" (a join where the token may wait for others).
-	Ends []string
+	// "join <id>" (a join where the token may wait for others), and "error <id>" (an error end
+	// event).
+	Ends []string `json:"commitsAt"`
 }
 
 // Segments lists the transaction segments of d, the start segment first and the others in the
@@ -59,6 +60,7 @@ func Segments(d *Definition) []Segment {
 			w.seg.JobType = d.EngineType
 			w.leave(id)
 		}
+		w.seg.TaskTypes = []string{}
 		for t := range w.types {
 			w.seg.TaskTypes = append(w.seg.TaskTypes, t)
 		}
@@ -119,10 +121,21 @@ func (w *walker) run(id string) {
 	if n.Kind == ServiceTask {
 		w.types[n.TaskType] = true
 	}
+	// A caught BPMN error leaves through a boundary event, in the same segment.
+	for _, b := range n.Boundaries {
+		defer w.run(b)
+	}
 	if (n.Kind == ParallelGateway || n.Kind == InclusiveGateway) && len(n.Incoming) > 1 {
 		w.end("join " + id)
 	}
 	switch {
+	case n.Kind == SubProcess:
+		w.arrive(n.Start)
+	case n.Kind == EndEvent && n.ErrorEnd:
+		w.end("error " + id)
+	case n.Kind == EndEvent && n.Parent != "":
+		// The subprocess ends when its last token does; its own token continues from there.
+		w.scopeEnd(n.Parent)
 	case n.Kind == EndEvent:
 		w.end("end " + id)
 	case n.AsyncAfter:
@@ -131,6 +144,20 @@ func (w *walker) run(id string) {
 	default:
 		w.leave(id)
 	}
+}
+
+// scopeEnd continues after subprocess sub ends.
+func (w *walker) scopeEnd(sub string) {
+	if w.visited["end of "+sub] {
+		return
+	}
+	w.visited["end of "+sub] = true
+	if n := w.d.Nodes[sub]; n.AsyncAfter {
+		w.end("after " + sub)
+		w.next = append(w.next, "after "+sub)
+		return
+	}
+	w.leave(sub)
 }
 
 func (w *walker) leave(id string) {

@@ -127,11 +127,16 @@ func (d *Definition) Link() error {
 	}
 	for _, id := range sortedKeys(d.Flows) {
 		f := d.Flows[id]
-		if _, ok := d.Nodes[f.Source]; !ok {
+		src, okSrc := d.Nodes[f.Source]
+		dst, okDst := d.Nodes[f.Target]
+		if !okSrc {
 			add(f.Line, f.ID, "sourceRef %q names no flow node of this process", f.Source)
 		}
-		if _, ok := d.Nodes[f.Target]; !ok {
+		if !okDst {
 			add(f.Line, f.ID, "targetRef %q names no flow node of this process", f.Target)
+		}
+		if okSrc && okDst && src.Parent != dst.Parent {
+			add(f.Line, f.ID, "the flow crosses a subprocess boundary (%q to %q); connect the subprocess itself instead", f.Source, f.Target)
 		}
 		if f.Condition != "" {
 			prog, err := expr.Compile(f.Condition, expr.AllowUndefinedVariables(), expr.AsBool())
@@ -144,17 +149,25 @@ func (d *Definition) Link() error {
 	}
 	starts := 0
 	for _, n := range d.Nodes {
-		n.Boundaries = nil // Link may run again on the same definition
+		n.Boundaries, n.Start = nil, "" // Link may run again on the same definition
 	}
 	for _, id := range sortedKeys(d.Nodes) {
 		n := d.Nodes[id]
 		switch n.Kind {
 		case StartEvent:
-			starts++
-			d.StartID = n.ID
+			if p, ok := d.Nodes[n.Parent]; ok {
+				if p.Start != "" && p.Start != n.ID {
+					add(n.Line, n.ID, "subprocess %q has two start events; an embedded subprocess has exactly one none start event", p.ID)
+				}
+				p.Start = n.ID
+			} else {
+				starts++
+				d.StartID = n.ID
+			}
 			if len(n.Incoming) > 0 {
 				add(n.Line, n.ID, "a start event cannot have incoming sequence flows")
 			}
+		case SubProcess:
 		case EndEvent:
 			if len(n.Outgoing) > 0 {
 				add(n.Line, n.ID, "an end event cannot have outgoing sequence flows")
@@ -182,7 +195,7 @@ func (d *Definition) Link() error {
 					add(n.Line, n.ID, "expr script does not compile: %v", oneLine(err))
 				}
 			case n.ScriptFormat == "javascript":
-				if _, err := goja.Compile(n.ID, n.Script, true); err != nil {
+				if _, err := goja.Compile(n.ID, n.Script, false); err != nil {
 					add(n.Line, n.ID, "javascript does not compile: %v", oneLine(err))
 				}
 			default:
@@ -193,10 +206,21 @@ func (d *Definition) Link() error {
 			switch {
 			case !ok:
 				add(n.Line, n.ID, "attachedToRef %q names no activity of this process", n.AttachedTo)
-			case a.Kind != ServiceTask && a.Kind != ScriptTask && a.Kind != Task:
-				add(n.Line, n.ID, "a boundary event must be attached to a task, not to the %s %q", a.Kind, a.ID)
+			case a.Kind == Task && a.Element != "":
+				// A stand-in for an element reported as unsupported: one problem is enough.
+			case a.Kind != ServiceTask && a.Kind != SubProcess:
+				add(n.Line, n.ID, "an error boundary event catches BPMN errors of delegates and subprocesses; the %s %q never throws one",
+					a.Kind, a.ID)
 			default:
+				for _, other := range a.Boundaries {
+					if d.Nodes[other].ErrorCode == n.ErrorCode {
+						add(n.Line, n.ID, "boundary event %q on %q already catches %s; keep one", other, a.ID, codeName(n.ErrorCode))
+					}
+				}
 				a.Boundaries = append(a.Boundaries, n.ID)
+			}
+			if n.AsyncBefore || n.AsyncAfter || n.AsyncExpr != "" {
+				add(n.Line, n.ID, "async markers on a boundary event are not supported; mark the activity after it instead")
 			}
 			if len(n.Incoming) > 0 {
 				add(n.Line, n.ID, "a boundary event cannot have incoming sequence flows")
@@ -217,6 +241,11 @@ func (d *Definition) Link() error {
 			} else {
 				n.asyncProgram = prog
 			}
+		}
+	}
+	for _, id := range sortedKeys(d.Nodes) {
+		if n := d.Nodes[id]; n.Kind == SubProcess && n.Start == "" {
+			add(n.Line, n.ID, "the subprocess has no none start event")
 		}
 	}
 	switch {
@@ -247,4 +276,11 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+func codeName(code string) string {
+	if code == "" {
+		return "every error"
+	}
+	return fmt.Sprintf("error code %q", code)
 }

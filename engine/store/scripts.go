@@ -129,6 +129,11 @@ end
 if 8 + 2 * n <= #ARGV then
   for k = 8 + 2 * n, #ARGV do
     local r = ARGV[k]
+    if redis.call('HEXISTS', KEYS[2], r .. ':i') == 1 then
+      -- A cancelled job's incident goes with it.
+      h[4] = tostring(tonumber(h[4] or '0') - 1)
+      redis.call('HSET', KEYS[1], 'inc', h[4])
+    end
     redis.call('HDEL', KEYS[2], r, r .. ':l', r .. ':a', r .. ':r', r .. ':i', r .. ':f', r .. ':x')
   end
 end

@@ -1,0 +1,76 @@
+package engine
+
+// Embedded subprocesses are scopes: a token waits at the subprocess (WaitScope) while child
+// tokens (Parent = its id) run the subprocess's flow.
+
+// scopeEnded is called when a token of scope ended. When it was the scope's last token, the
+// subprocess ends and its token continues (end listeners, async-after, leave).
+func (r *runner) scopeEnded(scope string) {
+	if scope == "" {
+		return
+	}
+	for _, t := range r.st.Tokens {
+		if t.Parent == scope {
+			return
+		}
+	}
+	if st := r.st.token(scope); st != nil && st.Wait == WaitScope {
+		st.Wait = ""
+		r.push(opEnd, st, "")
+	}
+}
+
+// inScope reports whether t runs inside scope, at any depth.
+func (r *runner) inScope(t *Token, scope string) bool {
+	for p := t.Parent; p != ""; {
+		if p == scope {
+			return true
+		}
+		pt := r.st.token(p)
+		if pt == nil {
+			return false
+		}
+		p = pt.Parent
+	}
+	return false
+}
+
+// removeScope removes every token inside scope (not the scope's own token). Jobs the removed
+// tokens waited for leave the outbox in the same commit; jobs this step created for them are
+// dropped.
+func (r *runner) removeScope(scope string) {
+	gone := map[string]bool{}
+	// A new slice: inScope looks parents up in the full list while this one is built.
+	kept := make([]*Token, 0, len(r.st.Tokens))
+	for _, t := range r.st.Tokens {
+		if scope == "" || r.inScope(t, scope) {
+			gone[t.ID] = true
+			if t.Wait == WaitJob && t.Job != "" {
+				r.cancel = append(r.cancel, t.Job)
+			}
+			continue
+		}
+		kept = append(kept, t)
+	}
+	r.st.Tokens = kept
+	jobs := r.jobs[:0]
+	for _, j := range r.jobs {
+		if !gone[j.Token] {
+			jobs = append(jobs, j)
+		}
+	}
+	r.jobs = jobs
+}
+
+// terminate handles a terminate end event in scope: at process level it ends every token of the
+// instance; inside a subprocess it ends every token of that subprocess, which then ends.
+func (r *runner) terminate(scope string) {
+	r.removeScope(scope)
+	if scope == "" {
+		return
+	}
+	if st := r.st.token(scope); st != nil {
+		st.Wait = ""
+		r.push(opEnd, st, "")
+	}
+}
