@@ -48,6 +48,9 @@ func (r *runner) throwBPMNError(t *Token, n *model.Node, be *BPMNError) error {
 // boundary of its activity caught): the first subprocess with a catching boundary is cancelled
 // with everything in it, and its token leaves through that boundary.
 func (r *runner) throwFromScope(t *Token, be *BPMNError) error {
+	if n := r.def.Nodes[t.Activity]; n.Kind != model.EndEvent {
+		r.history(EventActivityCancel, t) // the activity whose delegate threw
+	}
 	for scope := t.Parent; scope != ""; {
 		st := r.st.token(scope)
 		if st == nil {

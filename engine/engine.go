@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dlclark/regexp2/v2"
 	"go.uber.org/zap"
 
 	"github.com/batonhq/baton/engine/job"
@@ -129,6 +130,10 @@ type Engine struct {
 // New returns an Engine that keeps state in st and publishes jobs on q.
 func New(cfg Config, st *store.Store, q *queue.Queue, log *zap.Logger) *Engine {
 	cfg.defaults()
+	// goja's regular expressions with lookarounds run on regexp2, which does not see the
+	// script's interrupt: without a match timeout a backtracking pattern outlives ScriptTimeout.
+	// regexp2 offers only this process-wide default, so the last engine created sets it.
+	regexp2.DefaultMatchTimeout = cfg.ScriptTimeout
 	return &Engine{cfg: cfg, store: st, queue: q, log: log, delegates: map[string]Delegate{}}
 }
 

@@ -142,3 +142,21 @@ func TestCamundaDelegateExpressionsAndExpressionsRun(t *testing.T) {
 		t.Fatalf("status %s vars %v", v.Status, v.Variables)
 	}
 }
+
+func TestACyclicScriptValueFailsTheStepInsteadOfTheProcess(t *testing.T) {
+	t.Parallel()
+	doc := model("p", `
+    <startEvent id="Start"/>
+    <sequenceFlow id="f0" sourceRef="Start" targetRef="Loop"/>
+    <scriptTask id="Loop" scriptFormat="javascript" baton:asyncBefore="true">
+      <script>var a = {}; a.self = a; execution.setVariable("a", a);</script>
+    </scriptTask>
+    <sequenceFlow id="f1" sourceRef="Loop" targetRef="End"/>
+    <endEvent id="End"/>`)
+	_, c := deployed(t, doc, nil)
+	batontestRunTypes(t, c)
+	v := waitStatus(t, c, started(t, c, nil).ID, engine.StatusIncident)
+	if len(v.Incidents) != 1 || !strings.Contains(v.Incidents[0].Error, "contains itself") {
+		t.Fatalf("incidents %+v, want one naming the cyclic variable", v.Incidents)
+	}
+}

@@ -13,7 +13,7 @@ func (r *runner) inclusiveJoin(t *Token, n *model.Node) bool {
 	}
 	for i := 0; i < len(r.st.Tokens); {
 		o := r.st.Tokens[i]
-		if o != t && o.Activity == n.ID && o.Wait == WaitJoin {
+		if o != t && o.Activity == n.ID && o.Wait == WaitJoin && o.Parent == t.Parent {
 			r.st.Tokens = append(r.st.Tokens[:i], r.st.Tokens[i+1:]...)
 			continue
 		}
@@ -27,8 +27,8 @@ func (r *runner) inclusiveJoin(t *Token, n *model.Node) bool {
 func (r *runner) canStillArrive(t *Token, n *model.Node) bool {
 	upstream := r.eng.upstreamOf(r.def, n.ID)
 	for _, o := range r.st.Tokens {
-		if o == t || (o.Activity == n.ID && o.Wait == WaitJoin) {
-			continue
+		if o == t || o.Parent != t.Parent || (o.Activity == n.ID && o.Wait == WaitJoin) {
+			continue // only tokens of the same run of the scope can arrive at this join
 		}
 		// A token at the join itself that waits for its async-before job is still arriving.
 		if o.Activity == n.ID || upstream[o.Activity] {

@@ -208,7 +208,8 @@ func (r *runner) join(t *Token, n *model.Node) bool {
 	byFlow := map[string]*Token{t.Via: t}
 	var unknown []*Token // waiting since before tokens recorded their flow
 	for _, o := range r.st.Tokens {
-		if o != t && o.Activity == n.ID && o.Wait == WaitJoin {
+		// Only tokens of the same run of the scope meet at a join.
+		if o != t && o.Activity == n.ID && o.Wait == WaitJoin && o.Parent == t.Parent {
 			if o.Via == "" {
 				unknown = append(unknown, o)
 			} else if _, seen := byFlow[o.Via]; !seen {
@@ -373,6 +374,11 @@ func (r *runner) callDelegate(t *Token, n *model.Node) (thrown bool, err error) 
 		case err != nil:
 			return false, &DelegateError{Activity: n.ID, TaskType: n.TaskType, Err: err}
 		default:
+			for k, v := range task.set {
+				if err := checkDepth(k, v); err != nil {
+					return false, &DelegateError{Activity: n.ID, TaskType: n.TaskType, Err: err}
+				}
+			}
 			res = callResult{set: task.set}
 		}
 		r.recorded[key] = res

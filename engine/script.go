@@ -31,6 +31,9 @@ func (r *runner) runScript(n *model.Node) error {
 		return &DelegateError{Activity: n.ID, Err: fmt.Errorf("%s script: %w", n.ScriptFormat, err)}
 	}
 	if n.ResultVariable != "" {
+		if err := checkDepth(n.ResultVariable, out); err != nil {
+			return &DelegateError{Activity: n.ID, Err: err}
+		}
 		r.st.Variables[n.ResultVariable] = normalizeNumber(deepCopy(out))
 	}
 	return nil
@@ -73,8 +76,15 @@ func (r *runner) runJavaScript(n *model.Node) (any, error) {
 	}
 	execution := rt.NewObject()
 	_ = execution.Set("getVariable", func(name string) any { return deepCopy(r.st.Variables[name]) })
+	var setErr error
 	_ = execution.Set("setVariable", func(name string, v goja.Value) {
-		r.st.Variables[name] = normalizeNumber(v.Export())
+		out := v.Export()
+		if err := checkDepth(name, out); err != nil {
+			setErr = err
+			rt.Interrupt(err.Error())
+			return
+		}
+		r.st.Variables[name] = normalizeNumber(out)
 	})
 	_ = execution.Set("getProcessInstanceId", func() string { return r.st.ID })
 	_ = execution.Set("getBusinessKey", func() string { return r.st.BusinessKey })
@@ -84,6 +94,9 @@ func (r *runner) runJavaScript(n *model.Node) (any, error) {
 	timer := time.AfterFunc(r.eng.cfg.ScriptTimeout, func() { rt.Interrupt("script timed out") })
 	defer timer.Stop()
 	v, err := rt.RunProgram(cached.(*goja.Program))
+	if setErr != nil {
+		return nil, setErr
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -164,6 +164,24 @@ func NormalizeNumbers(vars map[string]any) {
 
 func normalizeNumber(v any) any {
 	switch x := v.(type) {
+	case int:
+		return int64(x)
+	case int8:
+		return int64(x)
+	case int16:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case uint8:
+		return int64(x)
+	case uint16:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	case uint:
+		if uint64(x) <= math.MaxInt64 {
+			return int64(x)
+		}
 	case uint64:
 		if x <= math.MaxInt64 {
 			return int64(x)
@@ -176,4 +194,37 @@ func normalizeNumber(v any) any {
 		}
 	}
 	return v
+}
+
+// MaxVariableDepth bounds how deeply maps and lists may nest in a variable. It turns a cyclic
+// value (a map that contains itself) into an error instead of endless recursion.
+const MaxVariableDepth = 64
+
+// checkDepth reports an error when v nests maps and lists deeper than MaxVariableDepth.
+func checkDepth(name string, v any) error {
+	var walk func(v any, depth int) bool
+	walk = func(v any, depth int) bool {
+		if depth > MaxVariableDepth {
+			return false
+		}
+		switch x := v.(type) {
+		case map[string]any:
+			for _, e := range x {
+				if !walk(e, depth+1) {
+					return false
+				}
+			}
+		case []any:
+			for _, e := range x {
+				if !walk(e, depth+1) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	if !walk(v, 0) {
+		return fmt.Errorf("variable %q nests deeper than %d levels or contains itself", name, MaxVariableDepth)
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/engine"
+	"github.com/batonhq/baton/engine/job"
 	"github.com/batonhq/baton/pkg/baton"
 	"github.com/batonhq/baton/pkg/batontest"
 	"github.com/batonhq/baton/queue"
@@ -156,5 +157,75 @@ func TestTerminateInsideASubprocessEndsOnlyTheSubprocess(t *testing.T) {
 	}
 	if count(v.History, engine.EventActivityEnd, "Next") != 1 || count(v.History, engine.EventActivityEnd, "End") != 1 {
 		t.Errorf("the process must continue after the subprocess: %+v", v.History)
+	}
+}
+
+func TestJoinsInsideTwoRunsOfASubprocessDoNotMixTheirTokens(t *testing.T) {
+	t.Parallel()
+	// Sub is entered twice (from Fork directly and after T); inside, a parallel join waits for
+	// A's token and the direct one. Each run's join must wait for its own tokens only.
+	doc := model("p", `
+    <startEvent id="Start"/>
+    <sequenceFlow id="f0" sourceRef="Start" targetRef="Fork"/>
+    <parallelGateway id="Fork"/>
+    <sequenceFlow id="f1" sourceRef="Fork" targetRef="Sub"/>
+    <sequenceFlow id="f2" sourceRef="Fork" targetRef="T"/>
+    <serviceTask id="T" baton:type="t" baton:asyncBefore="true"/>
+    <sequenceFlow id="f3" sourceRef="T" targetRef="Sub"/>
+    <subProcess id="Sub">
+      <startEvent id="SubStart"/>
+      <sequenceFlow id="s0" sourceRef="SubStart" targetRef="F2"/>
+      <parallelGateway id="F2"/>
+      <sequenceFlow id="s1" sourceRef="F2" targetRef="A"/>
+      <sequenceFlow id="s2" sourceRef="F2" targetRef="J"/>
+      <serviceTask id="A" baton:type="a" baton:asyncBefore="true"/>
+      <sequenceFlow id="s3" sourceRef="A" targetRef="J"/>
+      <parallelGateway id="J"/>
+      <sequenceFlow id="s4" sourceRef="J" targetRef="SubEnd"/>
+      <endEvent id="SubEnd"/>
+    </subProcess>
+    <sequenceFlow id="f4" sourceRef="Sub" targetRef="End"/>
+    <endEvent id="End"/>`)
+	_, c := deployed(t, doc, nil)
+	for _, typ := range []string{"t", "a"} {
+		c.Register(typ, baton.DelegateFunc(func(context.Context, *baton.Task) error { return nil }))
+	}
+	ctx := context.Background()
+	v := started(t, c, nil)
+	// runJob claims and executes the outstanding job at activity, choosing the newest one when
+	// there are several (the second run's).
+	runJob := func(activity string, newest bool) {
+		t.Helper()
+		snap, err := c.Engine().Store().Load(ctx, v.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pick *job.Job
+		for _, env := range snap.Jobs {
+			j, err := job.Decode(env)
+			if err != nil || j.Activity != activity {
+				continue
+			}
+			if pick == nil || (newest == (j.Created > pick.Created || j.ID > pick.ID)) {
+				pick = j
+			}
+		}
+		if pick == nil {
+			t.Fatalf("no job at %s", activity)
+		}
+		l, err := c.Engine().Claim(ctx, pick)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, err := c.Engine().Execute(ctx, l); err != nil || r.Outcome != engine.Committed {
+			t.Fatalf("job at %s: %v %v", activity, r.Outcome, err)
+		}
+	}
+	runJob("T", true)  // the second run of Sub starts; its A job is now outstanding too
+	runJob("A", true)  // the second run's A
+	runJob("A", false) // the first run's A
+	v = show(t, c, v.ID)
+	if v.Status != engine.StatusCompleted || count(v.History, engine.EventActivityEnd, "Sub") != 2 {
+		t.Fatalf("status %s tokens %+v; both runs of Sub must end: %+v", v.Status, v.Tokens, v.History)
 	}
 }

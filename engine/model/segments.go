@@ -161,7 +161,12 @@ func (w *walker) scopeEnd(sub string) {
 }
 
 func (w *walker) leave(id string) {
-	for _, fid := range w.d.Nodes[id].Outgoing {
+	n := w.d.Nodes[id]
+	if len(n.Outgoing) == 0 && n.Parent != "" {
+		w.scopeEnd(n.Parent) // an implicit end ends the scope too
+		return
+	}
+	for _, fid := range n.Outgoing {
 		w.arrive(w.d.Flows[fid].Target)
 	}
 }

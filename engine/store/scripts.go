@@ -129,6 +129,11 @@ end
 if 8 + 2 * n <= #ARGV then
   for k = 8 + 2 * n, #ARGV do
     local r = ARGV[k]
+    if h[5] and string.sub(h[5], 1, #r + 1) == r .. '|' then
+      -- A cancelled job's exclusive lease goes with it, so the instance is not held BUSY.
+      redis.call('HDEL', KEYS[1], 'xl')
+      h[5] = false
+    end
     if redis.call('HEXISTS', KEYS[2], r .. ':i') == 1 then
       -- A cancelled job's incident goes with it.
       h[4] = tostring(tonumber(h[4] or '0') - 1)

@@ -236,3 +236,27 @@ func TestBusyRedeliveriesDoNotCountAsExpiredLeases(t *testing.T) {
 		}
 	})
 }
+
+func TestCancellingALeasedExclusiveJobFreesTheInstance(t *testing.T) {
+	t.Parallel()
+	forEachTransport(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		// Job 0 (exclusive) is leased by a worker still running; a non-exclusive job 1 commits a
+		// step that cancels job 0 (a terminate) and adds job 2.
+		if _, err := claim(ctx, s, "i1:1:0", "w1", true); err != nil {
+			t.Fatal(err)
+		}
+		c1, err := claim(ctx, s, "i1:1:1", "w2", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.Commit(ctx, store.Step{Instance: "i1", Job: "i1:1:1", Fence: c1.Fence, ExpectedVersion: 1, State: []byte("s"),
+			Status: "running", NewJobs: []store.NewJob{{ID: "i1:2:0", Envelope: []byte("e"), CheckAt: time.Now()}},
+			Cancel: []string{"i1:1:0"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Claim(ctx, store.ClaimRequest{Instance: "i1", Job: "i1:2:0", Owner: "w3", Exclusive: true, Lease: time.Minute}); err != nil {
+			t.Fatalf("the next exclusive job must not be held BUSY by the cancelled one: %v", err)
+		}
+	})
+}
