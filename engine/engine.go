@@ -14,7 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/dlclark/regexp2/v2"
 	"go.uber.org/zap"
 
 	"github.com/batonhq/baton/engine/job"
@@ -85,7 +84,7 @@ func (c *Config) defaults() {
 		c.PublishTimeout = 10 * time.Second
 	}
 	if c.ScriptTimeout <= 0 {
-		c.ScriptTimeout = 5 * time.Second
+		c.ScriptTimeout = DefaultScriptTimeout
 	}
 }
 
@@ -130,10 +129,6 @@ type Engine struct {
 // New returns an Engine that keeps state in st and publishes jobs on q.
 func New(cfg Config, st *store.Store, q *queue.Queue, log *zap.Logger) *Engine {
 	cfg.defaults()
-	// goja's regular expressions with lookarounds run on regexp2, which does not see the
-	// script's interrupt: without a match timeout a backtracking pattern outlives ScriptTimeout.
-	// regexp2 offers only this process-wide default, so the last engine created sets it.
-	regexp2.DefaultMatchTimeout = cfg.ScriptTimeout
 	return &Engine{cfg: cfg, store: st, queue: q, log: log, delegates: map[string]Delegate{}}
 }
 

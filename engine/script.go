@@ -4,12 +4,21 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/dlclark/regexp2/v2"
 	"github.com/dop251/goja"
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/batonhq/baton/engine/model"
 )
+
+// DefaultScriptTimeout is Config.ScriptTimeout's default. It also bounds every regular
+// expression match of a script: goja runs patterns with lookarounds on regexp2, which does not
+// see the script's interrupt, so a backtracking pattern could outlive ScriptTimeout. regexp2
+// offers only a process-wide default, set here once, before any goroutine can read it.
+const DefaultScriptTimeout = 5 * time.Second
+
+func init() { regexp2.DefaultMatchTimeout = DefaultScriptTimeout }
 
 // runScript evaluates a script task on the instance's variables and stores the result in its
 // result variable. Scripts have no side effects outside the step, so a step replayed after a
