@@ -276,50 +276,15 @@ func (r *runner) leave(t *Token) error {
 }
 
 // outgoing picks the flows a token leaves n by: every flow of a parallel gateway; the first
-// true condition, else the default, of an exclusive gateway; and for other activities every
-// flow without a condition or with a true one (BPMN's conditional flows).
+// true condition, else the default, of an exclusive gateway; every true condition, else the
+// default, of an inclusive gateway; and for other activities every flow without a condition or
+// with a true one (BPMN's conditional flows).
 func (r *runner) outgoing(n *model.Node) ([]string, error) {
 	switch n.Kind {
 	case model.ParallelGateway:
 		return n.Outgoing, nil
-	case model.InclusiveGateway:
-		var out []string
-		for _, fid := range n.Outgoing {
-			if fid == n.Default {
-				continue
-			}
-			ok, err := r.condition(r.def.Flows[fid])
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				out = append(out, fid)
-			}
-		}
-		switch {
-		case len(out) > 0:
-			return out, nil
-		case n.Default != "":
-			return []string{n.Default}, nil
-		}
-		return nil, fmt.Errorf("inclusive gateway: no outgoing flow's condition is true and there is no default flow")
-	case model.ExclusiveGateway:
-		for _, fid := range n.Outgoing {
-			if fid == n.Default {
-				continue
-			}
-			ok, err := r.condition(r.def.Flows[fid])
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				return []string{fid}, nil
-			}
-		}
-		if n.Default != "" {
-			return []string{n.Default}, nil
-		}
-		return nil, fmt.Errorf("exclusive gateway: no outgoing flow's condition is true and there is no default flow")
+	case model.InclusiveGateway, model.ExclusiveGateway:
+		return r.chooseFlows(n, n.Kind == model.ExclusiveGateway)
 	}
 	out := make([]string, 0, len(n.Outgoing))
 	for _, fid := range n.Outgoing {
@@ -332,6 +297,34 @@ func (r *runner) outgoing(n *model.Node) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// chooseFlows returns a gateway's flows whose condition is true (only the first when first is
+// set), else its default flow; a gateway with neither is an error.
+func (r *runner) chooseFlows(n *model.Node, first bool) ([]string, error) {
+	var out []string
+	for _, fid := range n.Outgoing {
+		if fid == n.Default {
+			continue
+		}
+		ok, err := r.condition(r.def.Flows[fid])
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, fid)
+			if first {
+				break
+			}
+		}
+	}
+	switch {
+	case len(out) > 0:
+		return out, nil
+	case n.Default != "":
+		return []string{n.Default}, nil
+	}
+	return nil, fmt.Errorf("%s: no outgoing flow's condition is true and there is no default flow", n.Kind)
 }
 
 func (r *runner) condition(f *model.Flow) (bool, error) {
