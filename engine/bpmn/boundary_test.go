@@ -145,12 +145,7 @@ func TestParseErrorBoundaries(t *testing.T) {
 func TestParseBoundaryProblems(t *testing.T) {
 	t.Parallel()
 	task := `<serviceTask id="x" baton:type="A" />`
-	type test struct {
-		name string
-		doc  string
-		want []wantProblem
-	}
-	tests := []test{
+	tests := []problemCase{
 		{"unknown errorRef", attached(task, `<boundaryEvent id="b" attachedToRef="x">
       <errorEventDefinition id="ed" errorRef="Nope" /></boundaryEvent>`, `<error id="E1" errorCode="X" />`),
 			[]wantProblem{{id: "b", needle: ` id="ed"`, msg: `errorRef "Nope" names no <error> of this document; declare <error id="Nope" errorCode="..." /> in <definitions>`}}},
@@ -199,17 +194,8 @@ func TestParseBoundaryProblems(t *testing.T) {
 		{"messageEventDefinition", "message"}, {"signalEventDefinition", "signal"}, {"escalationEventDefinition", "escalation"},
 		{"compensateEventDefinition", "compensation"}, {"conditionalEventDefinition", "conditional"}, {"cancelEventDefinition", "cancel"},
 	} {
-		tests = append(tests, test{def.kind + " boundary", attached(task, `<boundaryEvent id="b" attachedToRef="x"><`+def.local+` /></boundaryEvent>`, ""),
+		tests = append(tests, problemCase{def.kind + " boundary", attached(task, `<boundaryEvent id="b" attachedToRef="x"><`+def.local+` /></boundaryEvent>`, ""),
 			[]wantProblem{{id: "b", msg: "unsupported element <" + def.local + "> in <boundaryEvent>; " + def.kind + " boundary events are not supported yet"}}})
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			defs, err := Parse("inline.bpmn", []byte(tt.doc))
-			if defs != nil {
-				t.Errorf("got %d definitions with problems, want none", len(defs))
-			}
-			checkProblems(t, "inline.bpmn", tt.doc, err, tt.want)
-		})
-	}
+	checkProblemCases(t, tests)
 }

@@ -172,11 +172,7 @@ func TestParseElementProblems(t *testing.T) {
 	end := func(def string) string {
 		return strings.Replace(inlineModel(around(`<task id="x" />`)), `<endEvent id="end" />`, `<endEvent id="end">`+def+`</endEvent>`, 1)
 	}
-	tests := []struct {
-		name string
-		doc  string
-		want []wantProblem
-	}{
+	tests := []problemCase{
 		{"send task without type", inlineModel(around(`<sendTask id="x" />`)),
 			[]wantProblem{{id: "x", msg: "sendTask has no implementation"}}},
 		{"business rule task without type", inlineModel(around(`<businessRuleTask id="x" />`)),
@@ -240,14 +236,5 @@ func TestParseElementProblems(t *testing.T) {
 		{"two retry cycles", inlineModel(around(`<serviceTask id="x" camunda:class="A"><extensionElements><camunda:failedJobRetryTimeCycle>R3/PT1M</camunda:failedJobRetryTimeCycle><camunda:failedJobRetryTimeCycle>R5/PT1M</camunda:failedJobRetryTimeCycle></extensionElements></serviceTask>`)),
 			[]wantProblem{{id: "x", msg: `two different camunda:failedJobRetryTimeCycle, "R3/PT1M" and "R5/PT1M"; keep one`}}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			defs, err := Parse("inline.bpmn", []byte(tt.doc))
-			if defs != nil {
-				t.Errorf("got %d definitions with problems, want none", len(defs))
-			}
-			checkProblems(t, "inline.bpmn", tt.doc, err, tt.want)
-		})
-	}
+	checkProblemCases(t, tests)
 }

@@ -117,3 +117,26 @@ func around(node string) string {
     <sequenceFlow id="out" sourceRef="x" targetRef="end" />
     <endEvent id="end" />`
 }
+
+// problemCase is an inline model that must be rejected with exactly the problems in want.
+type problemCase struct {
+	name string
+	doc  string
+	want []wantProblem
+}
+
+// checkProblemCases parses each case, in parallel, and checks that it is rejected with its
+// problems and that no definition comes back.
+func checkProblemCases(t *testing.T, cases []problemCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			defs, err := Parse("inline.bpmn", []byte(tt.doc))
+			if defs != nil {
+				t.Errorf("got %d definitions with problems, want none", len(defs))
+			}
+			checkProblems(t, "inline.bpmn", tt.doc, err, tt.want)
+		})
+	}
+}

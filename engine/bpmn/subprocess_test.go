@@ -163,11 +163,7 @@ func TestParseSubprocesses(t *testing.T) {
 // one problem at the right line and element.
 func TestParseSubprocessProblems(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name string
-		doc  string
-		want []wantProblem
-	}{
+	tests := []problemCase{
 		{"flow crossing into a subprocess", besides(inSub("", subFlow), `<sequenceFlow id="cross" sourceRef="start" targetRef="t" />`),
 			[]wantProblem{{id: "cross", msg: `the flow crosses a subprocess boundary ("start" to "t"); connect the subprocess itself instead`}}},
 		{"flow crossing out of a nested subprocess", inSub("", subFlow+`
@@ -227,14 +223,5 @@ func TestParseSubprocessProblems(t *testing.T) {
 		{"error end with a task type", inSub("", strings.Replace(withErrorEnd(`<errorEventDefinition />`), `<endEvent id="e1"`, `<endEvent id="e1" baton:type="A"`, 1)),
 			[]wantProblem{{id: "e1", msg: `baton:type="A" gives a <endEvent> a task type`}}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			defs, err := Parse("inline.bpmn", []byte(tt.doc))
-			if defs != nil {
-				t.Errorf("got %d definitions with problems, want none", len(defs))
-			}
-			checkProblems(t, "inline.bpmn", tt.doc, err, tt.want)
-		})
-	}
+	checkProblemCases(t, tests)
 }
