@@ -38,10 +38,26 @@ const EventActivityCancel = "activityCancel"
 func (r *runner) throwBPMNError(t *Token, n *model.Node, be *BPMNError) error {
 	if catch := r.catcher(n, be); catch != nil {
 		r.history(EventActivityCancel, t)
-		r.caught(t, catch, be)
+		r.caught(r.boundaryOwner(t), catch, be)
 		return nil
 	}
 	return r.throwFromScope(t, be)
+}
+
+// boundaryOwner returns the token that leaves through a boundary event of t's activity: t, or
+// for an inner instance of a multi-instance activity its body, which is cancelled with every
+// inner instance.
+func (r *runner) boundaryOwner(t *Token) *Token {
+	if t.Loop != LoopInner {
+		return t
+	}
+	body := r.parentToken(t)
+	if body == nil {
+		return t
+	}
+	r.removeScope(body.ID)
+	r.historyAt(EventActivityCancel, body, body.Activity+bodySuffix)
+	return body
 }
 
 // throwFromScope throws be from t's subprocess outwards (an error end event, or an error no
@@ -60,7 +76,7 @@ func (r *runner) throwFromScope(t *Token, be *BPMNError) error {
 		if catch := r.catcher(sub, be); catch != nil {
 			r.removeScope(st.ID)
 			r.history(EventActivityCancel, st)
-			r.caught(st, catch, be)
+			r.caught(r.boundaryOwner(st), catch, be)
 			return nil
 		}
 		scope = st.Parent
@@ -86,11 +102,13 @@ func (r *runner) catcher(n *model.Node, be *BPMNError) *model.Node {
 
 // caught moves t to the catching boundary event, setting its error variables.
 func (r *runner) caught(t *Token, catch *model.Node, be *BPMNError) {
+	// The activity's scope ends with it; the error variables go to the enclosing scope.
+	t.Locals, t.Items, t.Loop, t.Child = nil, nil, "", ""
 	if catch.ErrorCodeVariable != "" {
-		r.st.Variables[catch.ErrorCodeVariable] = be.Code
+		r.setVar(t, catch.ErrorCodeVariable, be.Code)
 	}
 	if catch.ErrorMessageVariable != "" {
-		r.st.Variables[catch.ErrorMessageVariable] = be.Message
+		r.setVar(t, catch.ErrorMessageVariable, be.Message)
 	}
 	t.Activity, t.Via, t.Wait = catch.ID, "", ""
 	r.push(opStart, t, "")

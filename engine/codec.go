@@ -13,7 +13,7 @@ import (
 // EncodeMsgpack writes s.
 func (s *State) EncodeMsgpack(enc *msgpack.Encoder) error {
 	w := msgpackmap.Writer{Enc: enc}
-	w.Len(7 + msgpackmap.Count(s.BusinessKey != "", s.Ended != 0))
+	w.Len(7 + msgpackmap.Count(s.BusinessKey != "", s.Ended != 0, s.Caller != nil))
 	w.Str("id", s.ID)
 	w.Str("pk", s.ProcessKey)
 	w.Int("dv", int64(s.DefinitionVersion))
@@ -33,6 +33,9 @@ func (s *State) EncodeMsgpack(enc *msgpack.Encoder) error {
 	w.Int("st", s.Started)
 	if s.Ended != 0 {
 		w.Int("en", s.Ended)
+	}
+	if s.Caller != nil {
+		w.Value("cl", s.Caller)
 	}
 	return w.Err
 }
@@ -74,6 +77,9 @@ func (s *State) DecodeMsgpack(dec *msgpack.Decoder) error {
 			s.Started, err = dec.DecodeInt64()
 		case "en":
 			s.Ended, err = dec.DecodeInt64()
+		case "cl":
+			s.Caller = &Caller{}
+			err = dec.Decode(s.Caller)
 		default:
 			err = dec.Skip()
 		}
@@ -84,7 +90,8 @@ func (s *State) DecodeMsgpack(dec *msgpack.Decoder) error {
 // EncodeMsgpack writes t.
 func (t *Token) EncodeMsgpack(enc *msgpack.Encoder) error {
 	w := msgpackmap.Writer{Enc: enc}
-	w.Len(2 + msgpackmap.Count(t.Wait != "", t.Job != "", t.Via != "", t.Parent != ""))
+	w.Len(2 + msgpackmap.Count(t.Wait != "", t.Job != "", t.Via != "", t.Parent != "", t.Locals != nil,
+		t.Loop != "", t.Items != nil, t.Child != ""))
 	w.Str("id", t.ID)
 	w.Str("a", t.Activity)
 	if t.Wait != "" {
@@ -98,6 +105,18 @@ func (t *Token) EncodeMsgpack(enc *msgpack.Encoder) error {
 	}
 	if t.Parent != "" {
 		w.Str("p", t.Parent)
+	}
+	if t.Locals != nil {
+		w.Value("l", t.Locals)
+	}
+	if t.Loop != "" {
+		w.Str("lp", t.Loop)
+	}
+	if t.Items != nil {
+		w.Value("it", t.Items)
+	}
+	if t.Child != "" {
+		w.Str("c", t.Child)
 	}
 	return w.Err
 }
@@ -121,6 +140,14 @@ func (t *Token) DecodeMsgpack(dec *msgpack.Decoder) error {
 			t.Via, err = dec.DecodeString()
 		case "p":
 			t.Parent, err = dec.DecodeString()
+		case "l":
+			err = dec.Decode(&t.Locals)
+		case "lp":
+			t.Loop, err = dec.DecodeString()
+		case "it":
+			err = dec.Decode(&t.Items)
+		case "c":
+			t.Child, err = dec.DecodeString()
 		default:
 			err = dec.Skip()
 		}

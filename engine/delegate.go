@@ -38,13 +38,17 @@ type Task struct {
 	ActivityID  string
 	TaskType    string
 
-	vars map[string]any
-	set  map[string]any
+	vars  map[string]any
+	set   map[string]any
+	local map[string]any
 }
 
 // Var returns a copy of a process variable, or nil when it is not set. Changing the copy
 // changes nothing; SetVar does.
 func (t *Task) Var(name string) any {
+	if v, ok := t.local[name]; ok {
+		return deepCopy(v)
+	}
 	if v, ok := t.set[name]; ok {
 		return deepCopy(v)
 	}
@@ -58,6 +62,9 @@ func (t *Task) Vars() map[string]any {
 		out[k] = deepCopy(v)
 	}
 	for k, v := range t.set {
+		out[k] = deepCopy(v)
+	}
+	for k, v := range t.local {
 		out[k] = deepCopy(v)
 	}
 	return out
@@ -85,12 +92,24 @@ func deepCopy(v any) any {
 	return v
 }
 
-// SetVar sets a process variable. It takes effect when the step commits.
+// SetVar sets a variable. It takes effect when the step commits, in the scope where the
+// variable is already defined (the activity's, a subprocess's, ...), else in the process
+// instance's, as Camunda's setVariable does.
 func (t *Task) SetVar(name string, value any) {
 	if t.set == nil {
 		t.set = map[string]any{}
 	}
 	t.set[name] = value
+}
+
+// SetLocalVar sets a variable in the activity's own scope: the scope its input mappings opened,
+// else the enclosing subprocess's or multi-instance inner instance's, else the process's. It
+// takes effect when the step commits, and the variable goes when that scope ends.
+func (t *Task) SetLocalVar(name string, value any) {
+	if t.local == nil {
+		t.local = map[string]any{}
+	}
+	t.local[name] = value
 }
 
 // DelegateError is a failure inside a step: a delegate's error, a panic, or an expression that

@@ -93,6 +93,9 @@ type Result struct {
 // ran are not called again; their recorded results are applied to the fresh state.
 func (e *Engine) Execute(ctx context.Context, l *Lease) (Result, error) {
 	j := l.Job
+	if j.Kind == job.Return {
+		return e.executeReturn(ctx, l)
+	}
 	recorded := map[string]callResult{}
 	version, blob := l.version, l.state
 	for attempt := 0; ; attempt++ {
@@ -120,10 +123,7 @@ func (e *Engine) Execute(ctx context.Context, l *Lease) (Result, error) {
 			return e.fail(ctx, l, err)
 		}
 		e.stats.DelegateCalls.Add(int64(r.calls))
-		status := r.status()
-		if status == StatusCompleted {
-			st.Ended = now.UnixMilli()
-		}
+		status := r.finish()
 		r.assignJobIDs(version + 1)
 		entries, envs, newBlob, hist, err := e.encodeStep(r, st)
 		if err != nil {
@@ -255,6 +255,10 @@ func (r *runner) resume(j *job.Job) error {
 		r.push(opStart, t, "")
 	case job.After:
 		r.push(opLeave, t, "")
+	case job.Call:
+		if err := r.startChild(t, r.def.Nodes[t.Activity], j); err != nil {
+			return err
+		}
 	}
 	return r.run()
 }

@@ -2,12 +2,9 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime/debug"
-	"strconv"
 
-	"github.com/expr-lang/expr"
 	"go.uber.org/zap"
 
 	"github.com/batonhq/baton/engine/job"
@@ -38,6 +35,8 @@ type op struct {
 // version conflict re-applies it instead of running the delegate again.
 type callResult struct {
 	set map[string]any
+	// local holds what the delegate set with SetLocalVar.
+	local map[string]any
 	// bpmnErr is the BPMN error the delegate returned, re-thrown on replay.
 	bpmnErr *BPMNError
 }
@@ -104,13 +103,23 @@ func (r *runner) run() error {
 }
 
 func (r *runner) history(typ string, t *Token) {
-	r.events = append(r.events, HistoryEvent{Type: typ, Activity: t.Activity, Token: t.ID, Time: r.now})
+	r.historyAt(typ, t, t.Activity)
+}
+
+// historyAt records an event of t at activity (a multi-instance body's own name).
+func (r *runner) historyAt(typ string, t *Token, activity string) {
+	r.events = append(r.events, HistoryEvent{Type: typ, Activity: activity, Token: t.ID, Time: r.now})
 }
 
 // take moves t along flow and arrives at the target: an async-before marker, or a service task
 // whose delegate this process does not have, makes a boundary there.
 func (r *runner) take(t *Token, flowID string) error {
 	f := r.def.Flows[flowID]
+	if len(f.Listeners) > 0 {
+		if thrown, err := r.takeListeners(t, f); err != nil || thrown {
+			return err
+		}
+	}
 	t.Activity = f.Target
 	t.Via = flowID
 	return r.arrive(t)
@@ -118,10 +127,13 @@ func (r *runner) take(t *Token, flowID string) error {
 
 func (r *runner) arrive(t *Token) error {
 	n := r.def.Nodes[t.Activity]
-	async := n.AsyncBefore
-	if prog := n.AsyncProgram(); prog != nil && !async {
+	async, prog := n.AsyncBefore, n.AsyncProgram()
+	if t.Loop == LoopInner {
+		async, prog = n.Loop.AsyncBefore, nil // the body decided already
+	}
+	if prog != nil && !async {
 		// baton:async: the node decides on the current variables whether to commit before it.
-		v, err := expr.Run(prog, r.st.Variables)
+		v, err := r.eval(t, prog)
 		if err != nil {
 			return &DelegateError{Activity: n.ID, Err: fmt.Errorf("baton:async expression %q: %w", n.AsyncExpr, err)}
 		}
@@ -131,13 +143,13 @@ func (r *runner) arrive(t *Token) error {
 		r.boundary(t, n, job.Before)
 		return nil
 	}
-	if n.Kind == model.ServiceTask && !r.eng.hasDelegate(n.TaskType) {
+	if typ := r.missingDelegate(t, n); typ != "" {
 		// An implicit async boundary: routing never fails. The job goes to the type's subject
 		// and waits there for a worker that serves it.
 		r.eng.stats.ImplicitBoundaries.Add(1)
 		r.eng.log.Debug("implicit async boundary: no local delegate",
-			zap.String("instance", r.st.ID), zap.String("activity", n.ID), zap.String("taskType", n.TaskType))
-		r.boundary(t, n, job.Before)
+			zap.String("instance", r.st.ID), zap.String("activity", n.ID), zap.String("taskType", typ))
+		r.boundaryOn(t, n, job.Before, typ)
 		return nil
 	}
 	r.push(opStart, t, "")
@@ -146,11 +158,20 @@ func (r *runner) arrive(t *Token) error {
 
 func (r *runner) boundary(t *Token, n *model.Node, kind job.Kind) {
 	typ := r.def.EngineType
-	if kind == job.Before && n.Kind == model.ServiceTask {
+	if kind == job.Before && n.Kind == model.ServiceTask && (n.Loop == nil || t.Loop == LoopInner) {
 		typ = n.TaskType
 	}
+	r.boundaryOn(t, n, kind, typ)
+}
+
+// boundaryOn makes t wait at n for a job of kind on task type typ.
+func (r *runner) boundaryOn(t *Token, n *model.Node, kind job.Kind, typ string) {
+	exclusive := !n.NotExclusive
+	if n.Loop != nil && t.Loop == LoopInner {
+		exclusive = !n.Loop.NotExclusive
+	}
 	j := &job.Job{Instance: r.st.ID, Type: typ, Kind: kind, Token: t.ID, Activity: n.ID,
-		Exclusive: !n.NotExclusive, Created: r.now}
+		Exclusive: exclusive, Created: r.now}
 	r.jobs = append(r.jobs, j)
 	t.Wait = WaitJob
 	t.Job = "" // set when the commit's version is known (assignJobIDs)
@@ -161,6 +182,9 @@ func (r *runner) boundary(t *Token, n *model.Node, kind job.Kind) {
 func (r *runner) assignJobIDs(ver int64) {
 	for i, j := range r.jobs {
 		j.ID = job.ID(r.st.ID, ver, i)
+		if j.Kind == job.Return {
+			continue // its token is the caller's, in the parent
+		}
 		if t := r.st.token(j.Token); t != nil {
 			t.Job = j.ID
 		}
@@ -178,15 +202,24 @@ func (r *runner) start(t *Token) error {
 		return nil
 	}
 	t.Wait = ""
+	if n.Loop != nil && t.Loop != LoopInner {
+		return r.startBody(t, n)
+	}
 	r.history(EventActivityStart, t)
+	if err := r.enterScope(t, n); err != nil {
+		return err
+	}
+	if thrown, err := r.listeners(t, n, model.ListenerStart); err != nil || thrown {
+		return err // a thrown BPMN error moved the token to its boundary event
+	}
 	switch n.Kind {
 	case model.ServiceTask:
-		thrown, err := r.callDelegate(t, n)
+		thrown, err := r.callDelegate(t, n, n.TaskType, n.ID)
 		if err != nil || thrown {
-			return err // a thrown BPMN error moved the token to its boundary event
+			return err
 		}
 	case model.ScriptTask:
-		if err := r.runScript(n); err != nil {
+		if err := r.runScript(t, n); err != nil {
 			return err
 		}
 	case model.SubProcess:
@@ -196,6 +229,10 @@ func (r *runner) start(t *Token) error {
 		child := r.st.newToken(n.Start)
 		child.Parent = t.ID
 		return r.arrive(child)
+	case model.CallActivity:
+		// Starting the child touches another instance: it is a job of its own (callactivity.go).
+		r.boundaryOn(t, n, job.Call, r.def.EngineType)
+		return nil
 	}
 	r.push(opEnd, t, "")
 	return nil
@@ -235,7 +272,23 @@ func (r *runner) join(t *Token, n *model.Node) bool {
 
 func (r *runner) end(t *Token) error {
 	n := r.def.Nodes[t.Activity]
+	if n.Loop != nil && t.Loop == LoopBody {
+		return r.endBody(t, n)
+	}
 	r.history(EventActivityEnd, t)
+	if err := r.leaveScope(t, n); err != nil {
+		return err
+	}
+	if thrown, err := r.listeners(t, n, model.ListenerEnd); err != nil || thrown {
+		return err
+	}
+	if t.Loop != LoopInner {
+		t.Locals = nil
+	}
+	asyncAfter := n.AsyncAfter
+	if n.Loop != nil {
+		asyncAfter = n.Loop.AsyncAfter // t is an inner instance
+	}
 	switch {
 	case n.Kind == model.EndEvent && n.Terminate:
 		r.terminate(t.Parent)
@@ -244,7 +297,7 @@ func (r *runner) end(t *Token) error {
 	case n.Kind == model.EndEvent:
 		r.st.removeToken(t.ID)
 		r.scopeEnded(t.Parent)
-	case n.AsyncAfter:
+	case asyncAfter:
 		r.boundary(t, n, job.After)
 	default:
 		r.push(opLeave, t, "")
@@ -254,7 +307,10 @@ func (r *runner) end(t *Token) error {
 
 func (r *runner) leave(t *Token) error {
 	n := r.def.Nodes[t.Activity]
-	flows, err := r.outgoing(n)
+	if t.Loop == LoopInner {
+		return r.innerEnded(t, n)
+	}
+	flows, err := r.outgoing(t, n)
 	if err != nil {
 		return &DelegateError{Activity: n.ID, Err: err}
 	}
@@ -279,16 +335,16 @@ func (r *runner) leave(t *Token) error {
 // true condition, else the default, of an exclusive gateway; every true condition, else the
 // default, of an inclusive gateway; and for other activities every flow without a condition or
 // with a true one (BPMN's conditional flows).
-func (r *runner) outgoing(n *model.Node) ([]string, error) {
+func (r *runner) outgoing(t *Token, n *model.Node) ([]string, error) {
 	switch n.Kind {
 	case model.ParallelGateway:
 		return n.Outgoing, nil
 	case model.InclusiveGateway, model.ExclusiveGateway:
-		return r.chooseFlows(n, n.Kind == model.ExclusiveGateway)
+		return r.chooseFlows(t, n, n.Kind == model.ExclusiveGateway)
 	}
 	out := make([]string, 0, len(n.Outgoing))
 	for _, fid := range n.Outgoing {
-		ok, err := r.condition(r.def.Flows[fid])
+		ok, err := r.condition(t, r.def.Flows[fid])
 		if err != nil {
 			return nil, err
 		}
@@ -301,13 +357,13 @@ func (r *runner) outgoing(n *model.Node) ([]string, error) {
 
 // chooseFlows returns a gateway's flows whose condition is true (only the first when first is
 // set), else its default flow; a gateway with neither is an error.
-func (r *runner) chooseFlows(n *model.Node, first bool) ([]string, error) {
+func (r *runner) chooseFlows(t *Token, n *model.Node, first bool) ([]string, error) {
 	var out []string
 	for _, fid := range n.Outgoing {
 		if fid == n.Default {
 			continue
 		}
-		ok, err := r.condition(r.def.Flows[fid])
+		ok, err := r.condition(t, r.def.Flows[fid])
 		if err != nil {
 			return nil, err
 		}
@@ -327,12 +383,12 @@ func (r *runner) chooseFlows(n *model.Node, first bool) ([]string, error) {
 	return nil, fmt.Errorf("%s: no outgoing flow's condition is true and there is no default flow", n.Kind)
 }
 
-func (r *runner) condition(f *model.Flow) (bool, error) {
+func (r *runner) condition(t *Token, f *model.Flow) (bool, error) {
 	prog := f.Program()
 	if prog == nil {
 		return true, nil
 	}
-	v, err := expr.Run(prog, r.st.Variables)
+	v, err := r.eval(t, prog)
 	if err != nil {
 		return false, fmt.Errorf("condition of flow %q (%s): %w", f.ID, f.Condition, err)
 	}
@@ -341,48 +397,6 @@ func (r *runner) condition(f *model.Flow) (bool, error) {
 		return false, fmt.Errorf("condition of flow %q (%s) is %T, not a boolean", f.ID, f.Condition, v)
 	}
 	return b, nil
-}
-
-// callDelegate runs the delegate of a service task, or re-applies its recorded result when the
-// step is replayed after a version conflict. It reports thrown when the delegate returned a
-// BPMN error that a boundary event caught (the token has moved there).
-func (r *runner) callDelegate(t *Token, n *model.Node) (thrown bool, err error) {
-	key := n.ID + "#" + strconv.Itoa(r.seen[n.ID])
-	r.seen[n.ID]++
-	res, ok := r.recorded[key]
-	if !ok {
-		d, found := r.eng.delegate(n.TaskType)
-		if !found {
-			return false, &DelegateError{Activity: n.ID, TaskType: n.TaskType, Err: fmt.Errorf("no delegate registered")}
-		}
-		task := &Task{JobID: r.jobID, FenceToken: r.fence, Attempt: r.tries, InstanceID: r.st.ID,
-			ProcessKey: r.st.ProcessKey, BusinessKey: r.st.BusinessKey, ActivityID: n.ID, TaskType: n.TaskType,
-			vars: r.st.Variables}
-		r.calls++
-		err := safeExecute(r.ctx, d, task)
-		var be *BPMNError
-		switch {
-		case errors.As(err, &be):
-			res = callResult{bpmnErr: be}
-		case err != nil:
-			return false, &DelegateError{Activity: n.ID, TaskType: n.TaskType, Err: err}
-		default:
-			for k, v := range task.set {
-				if err := checkDepth(k, v); err != nil {
-					return false, &DelegateError{Activity: n.ID, TaskType: n.TaskType, Err: err}
-				}
-			}
-			res = callResult{set: task.set}
-		}
-		r.recorded[key] = res
-	}
-	if res.bpmnErr != nil {
-		return true, r.throwBPMNError(t, n, res.bpmnErr)
-	}
-	for k, v := range res.set {
-		r.st.Variables[k] = v
-	}
-	return false, nil
 }
 
 func safeExecute(ctx context.Context, d Delegate, t *Task) (err error) {
@@ -395,8 +409,11 @@ func safeExecute(ctx context.Context, d Delegate, t *Task) (err error) {
 }
 
 // status is the instance status after the step.
-func (r *runner) status() string {
-	if len(r.st.Tokens) == 0 {
+func (r *runner) status() string { return statusOf(r.st) }
+
+// statusOf is an instance's status by its tokens: completed when none is left.
+func statusOf(st *State) string {
+	if len(st.Tokens) == 0 {
 		return StatusCompleted
 	}
 	return StatusRunning

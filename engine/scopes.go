@@ -14,7 +14,8 @@ func (r *runner) scopeEnded(scope string) {
 			return
 		}
 	}
-	if st := r.st.token(scope); st != nil && st.Wait == WaitScope {
+	// A multi-instance body ends by its own count (innerEnded), not when a child token ends.
+	if st := r.st.token(scope); st != nil && st.Wait == WaitScope && st.Loop != LoopBody {
 		st.Wait = ""
 		r.push(opEnd, st, "")
 	}

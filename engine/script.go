@@ -23,16 +23,16 @@ func init() { regexp2.DefaultMatchTimeout = DefaultScriptTimeout }
 // runScript evaluates a script task on the instance's variables and stores the result in its
 // result variable. Scripts have no side effects outside the step, so a step replayed after a
 // version conflict simply runs them again on the fresh state.
-func (r *runner) runScript(n *model.Node) error {
+func (r *runner) runScript(t *Token, n *model.Node) error {
 	var (
 		out any
 		err error
 	)
 	switch n.ScriptFormat {
 	case "expr":
-		out, err = r.runExpr(n)
+		out, err = r.runExpr(t, n)
 	case "javascript":
-		out, err = r.runJavaScript(n)
+		out, err = r.runJavaScript(t, n)
 	default:
 		err = fmt.Errorf("scriptFormat %q is not supported", n.ScriptFormat)
 	}
@@ -43,12 +43,12 @@ func (r *runner) runScript(n *model.Node) error {
 		if err := checkDepth(n.ResultVariable, out); err != nil {
 			return &DelegateError{Activity: n.ID, Err: err}
 		}
-		r.st.Variables[n.ResultVariable] = normalizeNumber(deepCopy(out))
+		r.setVar(t, n.ResultVariable, normalizeNumber(deepCopy(out)))
 	}
 	return nil
 }
 
-func (r *runner) runExpr(n *model.Node) (any, error) {
+func (r *runner) runExpr(t *Token, n *model.Node) (any, error) {
 	key := r.def.ID() + "/" + n.ID
 	prog, ok := r.eng.scripts.Load(key)
 	if !ok {
@@ -58,14 +58,14 @@ func (r *runner) runExpr(n *model.Node) (any, error) {
 		}
 		prog, _ = r.eng.scripts.LoadOrStore(key, p)
 	}
-	return expr.Run(prog.(*vm.Program), r.st.Variables)
+	return r.eval(t, prog.(*vm.Program))
 }
 
 // runJavaScript runs a script in a fresh goja runtime. Variables are globals (copies: a script
 // changes state only through its result and execution.setVariable); Camunda's
 // execution.getVariable and execution.setVariable work too. A script that runs longer than
 // Config.ScriptTimeout is interrupted and fails the attempt.
-func (r *runner) runJavaScript(n *model.Node) (any, error) {
+func (r *runner) runJavaScript(t *Token, n *model.Node) (any, error) {
 	key := r.def.ID() + "/" + n.ID
 	cached, ok := r.eng.scripts.Load(key)
 	if !ok {
@@ -78,13 +78,14 @@ func (r *runner) runJavaScript(n *model.Node) (any, error) {
 		cached, _ = r.eng.scripts.LoadOrStore(key, p)
 	}
 	rt := goja.New()
-	for k, v := range r.st.Variables {
+	vars := r.vars(t)
+	for k, v := range vars {
 		if err := rt.Set(k, deepCopy(v)); err != nil {
 			return nil, err
 		}
 	}
 	execution := rt.NewObject()
-	_ = execution.Set("getVariable", func(name string) any { return deepCopy(r.st.Variables[name]) })
+	_ = execution.Set("getVariable", func(name string) any { return deepCopy(r.vars(t)[name]) })
 	var setErr error
 	_ = execution.Set("setVariable", func(name string, v goja.Value) {
 		out := v.Export()
@@ -93,7 +94,7 @@ func (r *runner) runJavaScript(n *model.Node) (any, error) {
 			rt.Interrupt(err.Error())
 			return
 		}
-		r.st.Variables[name] = normalizeNumber(out)
+		r.setVar(t, name, normalizeNumber(out))
 	})
 	_ = execution.Set("getProcessInstanceId", func() string { return r.st.ID })
 	_ = execution.Set("getBusinessKey", func() string { return r.st.BusinessKey })

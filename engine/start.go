@@ -28,6 +28,9 @@ type StartRequest struct {
 	// InstanceID makes the start idempotent: a second start with the same id returns the
 	// existing instance and runs nothing. Empty means a fresh random id.
 	InstanceID string
+
+	// caller is set when a call activity starts the instance.
+	caller *Caller
 }
 
 // StartResult says what Start did.
@@ -104,7 +107,7 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (StartResult, erro
 		vars = map[string]any{}
 	}
 	st := &State{ID: id, ProcessKey: def.Key, DefinitionVersion: def.Version, BusinessKey: req.BusinessKey,
-		Variables: vars, Started: now.UnixMilli()}
+		Variables: vars, Started: now.UnixMilli(), Caller: req.caller}
 	r := &runner{ctx: ctx, eng: e, def: def, st: st, now: now.UnixMilli(), jobID: "start:" + id, tries: 1,
 		recorded: map[string]callResult{}, seen: map[string]int{}}
 	tok := st.newToken(def.StartID)
@@ -115,10 +118,7 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (StartResult, erro
 		return StartResult{}, fmt.Errorf("start %q: %w", req.ProcessKey, err)
 	}
 	e.stats.DelegateCalls.Add(int64(r.calls))
-	status := r.status()
-	if status == StatusCompleted {
-		st.Ended = now.UnixMilli()
-	}
+	status := r.finish()
 	r.assignJobIDs(1)
 	entries, envs, blob, hist, err := e.encodeStep(r, st)
 	if err != nil {

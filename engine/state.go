@@ -24,8 +24,19 @@ const (
 	WaitJob Wait = "job"
 	// WaitJoin: the token arrived at a parallel join that waits for its other branches.
 	WaitJoin Wait = "join"
-	// WaitScope: the token is at an embedded subprocess whose child tokens run.
+	// WaitScope: the token is at an embedded subprocess, or a multi-instance body, whose child
+	// tokens run.
 	WaitScope Wait = "scope"
+	// WaitCall: the token is at a call activity whose child instance (Token.Child) runs.
+	WaitCall Wait = "call"
+)
+
+// Multi-instance roles of a token (Token.Loop).
+const (
+	// LoopBody: the token is a multi-instance body; its inner instances are its child tokens.
+	LoopBody = "body"
+	// LoopInner: the token is one inner instance of the body it runs in (Parent).
+	LoopInner = "inner"
 )
 
 // State is an instance's execution tree and variables, stored msgpack-encoded in Redis. It is
@@ -42,6 +53,18 @@ type State struct {
 	// Started and Ended are Unix milliseconds; Ended is 0 while the instance runs.
 	Started int64 `msgpack:"st"`
 	Ended   int64 `msgpack:"en,omitempty"`
+	// Caller is set on an instance a call activity started: where its completion goes.
+	Caller *Caller `msgpack:"cl,omitempty"`
+}
+
+// Caller is the call activity that started an instance: the parent instance, its token waiting
+// at the call activity, and the job that started the child (the token waits for that job until
+// the parent commits the call).
+type Caller struct {
+	Instance string `msgpack:"i"`
+	Token    string `msgpack:"t"`
+	Activity string `msgpack:"a"`
+	Job      string `msgpack:"j"`
 }
 
 // Token is one execution: a position in the process graph.
@@ -54,9 +77,19 @@ type Token struct {
 	// Via is the sequence flow the token arrived by; a parallel join waits for one token on
 	// each of its incoming flows.
 	Via string `msgpack:"v,omitempty"`
-	// Parent is the token waiting at the embedded subprocess this token runs in; empty at
-	// process level.
+	// Parent is the token waiting at the embedded subprocess (or multi-instance body) this token
+	// runs in; empty at process level.
 	Parent string `msgpack:"p,omitempty"`
+	// Locals are the variables of the scope this token opened at its activity: input mappings,
+	// a subprocess's variables, a multi-instance body's counters, an inner instance's element.
+	// Nil when the activity opened no scope; they go when the activity ends.
+	Locals map[string]any `msgpack:"l,omitempty"`
+	// Loop is the token's multi-instance role: LoopBody, LoopInner or empty.
+	Loop string `msgpack:"lp,omitempty"`
+	// Items is a multi-instance body's collection, evaluated once when the body started.
+	Items []any `msgpack:"it,omitempty"`
+	// Child is the instance a call activity started, while the token waits for it.
+	Child string `msgpack:"c,omitempty"`
 }
 
 // History event types.
@@ -150,6 +183,12 @@ func DecodeState(b []byte) (*State, error) {
 		s.Variables = map[string]any{}
 	}
 	NormalizeNumbers(s.Variables)
+	for _, t := range s.Tokens {
+		NormalizeNumbers(t.Locals)
+		for i := range t.Items {
+			t.Items[i] = normalizeNumber(t.Items[i])
+		}
+	}
 	return &s, nil
 }
 

@@ -30,12 +30,20 @@ type InstanceView struct {
 type TokenView struct {
 	ID         string `json:"id"`
 	ActivityID string `json:"activityId"`
-	// State is "waiting-job", "waiting-join", "waiting-scope" (at a subprocess whose tokens
-	// run) or "active".
+	// State is "waiting-job", "waiting-join", "waiting-scope" (at a subprocess or
+	// multi-instance body whose tokens run), "waiting-call" (at a call activity whose child
+	// instance runs) or "active".
 	State string `json:"state"`
 	JobID string `json:"jobId,omitempty"`
-	// ParentID is the token waiting at the subprocess this token runs in.
+	// ParentID is the token waiting at the subprocess (or multi-instance body) this token runs in.
 	ParentID string `json:"parentId,omitempty"`
+	// Variables are the token's local scope (input mappings, a subprocess's or a multi-instance
+	// instance's variables); omitted when it has none.
+	Variables map[string]any `json:"variables,omitempty"`
+	// Loop is "body" or "inner" for the tokens of a multi-instance activity.
+	Loop string `json:"loop,omitempty"`
+	// ChildID is the instance a call activity started, while the token waits for it.
+	ChildID string `json:"childId,omitempty"`
 }
 
 // JobView is one outstanding job of an InstanceView.
@@ -92,8 +100,11 @@ func (e *Engine) Instance(ctx context.Context, id string) (*InstanceView, error)
 			state = "waiting-join"
 		case WaitScope:
 			state = "waiting-scope"
+		case WaitCall:
+			state = "waiting-call"
 		}
-		v.Tokens = append(v.Tokens, TokenView{ID: t.ID, ActivityID: t.Activity, State: state, JobID: t.Job, ParentID: t.Parent})
+		v.Tokens = append(v.Tokens, TokenView{ID: t.ID, ActivityID: t.Activity, State: state, JobID: t.Job,
+			ParentID: t.Parent, Variables: t.Locals, Loop: t.Loop, ChildID: t.Child})
 	}
 	for id, env := range snap.Jobs {
 		j, err := job.Decode(env)

@@ -25,6 +25,12 @@ const (
 	Before Kind = 1
 	// After resumes at an async-after boundary: the activity has ended and the token leaves it.
 	After Kind = 2
+	// Call starts the child instance of the call activity the token waits at (the child lives
+	// in another Redis slot, so starting it is a job of its own).
+	Call Kind = 3
+	// Return carries a completed child instance's result to the call activity of its parent.
+	// It lives in the child's outbox; Token and Activity name the child's caller.
+	Return Kind = 4
 )
 
 func (k Kind) String() string {
@@ -33,6 +39,10 @@ func (k Kind) String() string {
 		return "before"
 	case After:
 		return "after"
+	case Call:
+		return "call"
+	case Return:
+		return "return"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -98,7 +108,7 @@ func Decode(b []byte) (*Job, error) {
 		return nil, fmt.Errorf("%w: schema version %d", ErrMalformed, j.V)
 	case j.ID == "" || j.Instance == "" || j.Type == "" || j.Token == "" || j.Activity == "":
 		return nil, fmt.Errorf("%w: missing id, instance, type, token or activity", ErrMalformed)
-	case j.Kind != Before && j.Kind != After:
+	case j.Kind < Before || j.Kind > Return:
 		return nil, fmt.Errorf("%w: unknown kind %d", ErrMalformed, j.Kind)
 	}
 	return &j, nil

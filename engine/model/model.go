@@ -44,6 +44,18 @@ const (
 	// SubProcess is an embedded subprocess: a scope whose flow nodes (Parent = its id) start at
 	// its own none start event (Start) and which ends when its last token ends.
 	SubProcess NodeKind = "subProcess"
+	// CallActivity starts a child instance of another deployed process (Call) and continues
+	// when the child completes.
+	CallActivity NodeKind = "callActivity"
+	// EventGateway is an event-based gateway: the first of the catch events after it to occur
+	// wins. It is parsed and validated; its catch events are wait states, which Baton does not
+	// run yet, so a model with one is rejected at deploy.
+	EventGateway NodeKind = "eventBasedGateway"
+	// CatchEvent is an intermediate catch event (EventType message, timer, signal or
+	// conditional): a wait state, parsed and validated but rejected at deploy for now.
+	CatchEvent NodeKind = "intermediateCatchEvent"
+	// ReceiveTask waits for a message: parsed and validated but rejected at deploy for now.
+	ReceiveTask NodeKind = "receiveTask"
 )
 
 // Definition is one deployed version of a process: an immutable graph. The zero value is not
@@ -137,6 +149,23 @@ type Node struct {
 	// Incoming and Outgoing list sequence flow ids in document order.
 	Incoming []string `msgpack:"in,omitempty"`
 	Outgoing []string `msgpack:"out,omitempty"`
+	// Inputs are the activity's input mappings (camunda:inputOutput, zeebe:ioMapping): when it
+	// starts they create local variables of its scope, visible to its behaviour only.
+	Inputs []Mapping `msgpack:"io,omitempty"`
+	// Outputs are its output mappings: when it ends they are evaluated in its scope and set in
+	// the enclosing one.
+	Outputs []Mapping `msgpack:"oo,omitempty"`
+	// Listeners are the node's start and end execution listeners, in model order.
+	Listeners []Listener `msgpack:"ls,omitempty"`
+	// Call is a call activity's called process and variable mappings; nil for other kinds.
+	Call *CallSpec `msgpack:"call,omitempty"`
+	// Loop makes the node a multi-instance activity; nil for a single instance.
+	Loop *MultiInstance `msgpack:"mi,omitempty"`
+	// EventType is a catch event's trigger: "message", "timer", "signal" or "conditional".
+	EventType string `msgpack:"evt,omitempty"`
+	// EventRef is what the trigger refers to: the message or signal name, or the timer's
+	// expression as modelled. Stored now for the wait states.
+	EventRef string `msgpack:"evr,omitempty"`
 	// Line is the line of the element in Source, for error messages; 0 when unknown.
 	Line int `msgpack:"l,omitempty"`
 }
@@ -149,6 +178,8 @@ type Flow struct {
 	// Condition is the flow's condition as an expr-lang expression (the ${...} or =... wrapper
 	// removed); empty means unconditional.
 	Condition string `msgpack:"c,omitempty"`
+	// Listeners are the flow's take execution listeners.
+	Listeners []Listener `msgpack:"ls,omitempty"`
 	// Line is the line of the element in Source; 0 when unknown.
 	Line int `msgpack:"l,omitempty"`
 

@@ -138,6 +138,10 @@ func (d *Definition) Link() error {
 		if okSrc && okDst && src.Parent != dst.Parent {
 			add(f.Line, f.ID, "the flow crosses a subprocess boundary (%q to %q); connect the subprocess itself instead", f.Source, f.Target)
 		}
+		d.linkFlowListeners(f, add)
+		if okSrc && src.Kind == EventGateway && f.Condition != "" {
+			add(f.Line, f.ID, "a flow out of an event-based gateway cannot have a condition")
+		}
 		if f.Condition != "" {
 			prog, err := expr.Compile(f.Condition, expr.AllowUndefinedVariables(), expr.AsBool())
 			if err != nil {
@@ -225,10 +229,20 @@ func (d *Definition) Link() error {
 			if len(n.Incoming) > 0 {
 				add(n.Line, n.ID, "a boundary event cannot have incoming sequence flows")
 			}
+		case CallActivity:
+		case EventGateway:
+			d.linkEventGateway(n, add)
+		case CatchEvent, ReceiveTask:
+			what := string(n.Kind)
+			if n.EventType != "" {
+				what = n.EventType + " " + what
+			}
+			add(n.Line, n.ID, "%s is a wait state, which Baton does not run yet; model the wait with a service task whose delegate polls, or deploy this process once wait states are supported", what)
 		case Task, ParallelGateway, ThrowEvent:
 		default:
 			add(n.Line, n.ID, "unsupported element kind %q", n.Kind)
 		}
+		d.linkActivity(n, add)
 		for _, fid := range n.Outgoing {
 			if f, ok := d.Flows[fid]; !ok || f.Source != n.ID {
 				add(n.Line, n.ID, "outgoing flow %q does not start at this element", fid)

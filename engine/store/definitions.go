@@ -79,6 +79,20 @@ func (s *Store) LatestVersion(ctx context.Context, key string) (int, error) {
 	return n, nil
 }
 
+// VersionByHash returns the version of key deployed from the source with content hash hash
+// (Definition.Hash: every process of one file shares it), or ErrNotFound.
+func (s *Store) VersionByHash(ctx context.Context, key, hash string) (int, error) {
+	v, err := s.rdb.HGet(ctx, s.defKey(key), "h:"+hash).Result()
+	if err == redis.Nil {
+		return 0, fmt.Errorf("%s from the source with hash %.12s: %w", key, hash, ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read version of %s by hash: %w", key, err)
+	}
+	n, _ := strconv.Atoi(v)
+	return n, nil
+}
+
 // Definition loads one deployed version, linked and ready to run, or ErrNotFound.
 func (s *Store) Definition(ctx context.Context, key string, version int) (*model.Definition, error) {
 	b, err := s.rdb.HGet(ctx, s.defKey(key), "v:"+strconv.Itoa(version)).Bytes()

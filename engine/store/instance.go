@@ -148,15 +148,7 @@ type Step struct {
 // added. It returns the new version and done true when the same commit had already been
 // applied (a client retry). It returns ErrStale, ErrFenced or a *ConflictError otherwise.
 func (s *Store) Commit(ctx context.Context, st Step) (ver int64, done bool, err error) {
-	args := make([]any, 0, 7+2*len(st.NewJobs)+len(st.Cancel))
-	args = append(args, st.Job, st.Fence, st.ExpectedVersion, st.State, st.Status, st.History, len(st.NewJobs))
-	for _, j := range st.NewJobs {
-		args = append(args, j.ID, j.Envelope)
-	}
-	for _, c := range st.Cancel {
-		args = append(args, c)
-	}
-	res, err := s.evalPipe(ctx, commitScript, s.stepKeys(st.Instance), args, dueEntries(st.NewJobs))
+	res, err := s.evalPipe(ctx, commitScript, s.stepKeys(st.Instance), stepArgs(st), dueEntries(st.NewJobs))
 	if err != nil {
 		return 0, false, fmt.Errorf("commit job %s: %w", st.Job, err)
 	}
@@ -173,6 +165,40 @@ func (s *Store) Commit(ctx context.Context, st Step) (ver int64, done bool, err 
 		return 0, false, &ConflictError{Current: num(res[1])}
 	}
 	return 0, false, fmt.Errorf("commit job %s: unexpected reply %v", st.Job, res)
+}
+
+// Apply commits a step that consumes no job of st.Instance: a child instance's result applied to
+// its parent's call activity. st.Job names the applying job (of the child), which the instance
+// remembers, so a client retry of the same apply returns done true; st.Fence is unused. It
+// returns a *ConflictError when the version moved, ErrNotFound for an unknown instance.
+func (s *Store) Apply(ctx context.Context, st Step) (ver int64, done bool, err error) {
+	st.Fence = 0
+	res, err := s.evalPipe(ctx, applyScript, s.stepKeys(st.Instance), stepArgs(st), dueEntries(st.NewJobs))
+	if err != nil {
+		return 0, false, fmt.Errorf("apply %s to instance %s: %w", st.Job, st.Instance, err)
+	}
+	switch str(res[0]) {
+	case "OK", "DONE":
+		return num(res[1]), str(res[0]) == "DONE", nil
+	case "CONFLICT":
+		return 0, false, &ConflictError{Current: num(res[1])}
+	case "NOTFOUND":
+		return 0, false, fmt.Errorf("apply %s: instance %s: %w", st.Job, st.Instance, ErrNotFound)
+	}
+	return 0, false, fmt.Errorf("apply %s to instance %s: unexpected reply %v", st.Job, st.Instance, res)
+}
+
+// stepArgs lays out a step as commitScript and applyScript read it.
+func stepArgs(st Step) []any {
+	args := make([]any, 0, 7+2*len(st.NewJobs)+len(st.Cancel))
+	args = append(args, st.Job, st.Fence, st.ExpectedVersion, st.State, st.Status, st.History, len(st.NewJobs))
+	for _, j := range st.NewJobs {
+		args = append(args, j.ID, j.Envelope)
+	}
+	for _, c := range st.Cancel {
+		args = append(args, c)
+	}
+	return args
 }
 
 // FailResult says what a failed attempt led to.

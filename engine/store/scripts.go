@@ -108,11 +108,42 @@ redis.call('HSET', KEYS[2], id .. ':l', ARGV[2] .. '|' .. exp .. '|' .. owner)
 return {'OK', tostring(exp)}
 `)
 
-// commitScript: KEYS[3] is the history list. ARGV = id, fence, expectedVer, state, status,
+// luaApplyStep is the part of a step that commit and apply share. ARGV[4..] = state, status,
 // history (the step's encoded events; empty for none), nNew, nNew pairs of (jobId, envelope),
-// then the ids of jobs the step cancels.
-// Returns {'OK', ver} | {'DONE', ver} | {'STALE'} | {'FENCED'} | {'CONFLICT', ver}.
-var commitScript = redis.NewScript(`
+// then the ids of jobs the step cancels. h holds the instance's ver, lj, lf, inc and xl; the
+// function appends the history, adds and cancels jobs, and returns the new version and status.
+const luaApplyStep = `
+local function apply_step(h)
+  if ARGV[6] ~= '' then redis.call('RPUSH', KEYS[3], ARGV[6]) end
+  local n = tonumber(ARGV[7])
+  for c = 8, 7 + 2 * n, 400 do
+    redis.call('HSET', KEYS[2], unpack(ARGV, c, math.min(c + 399, 7 + 2 * n)))
+  end
+  if 8 + 2 * n <= #ARGV then
+    for k = 8 + 2 * n, #ARGV do
+      local r = ARGV[k]
+      if h[5] and string.sub(h[5], 1, #r + 1) == r .. '|' then
+        -- A cancelled job's exclusive lease goes with it, so the instance is not held BUSY.
+        redis.call('HDEL', KEYS[1], 'xl')
+        h[5] = false
+      end
+      if redis.call('HEXISTS', KEYS[2], r .. ':i') == 1 then
+        -- A cancelled job's incident goes with it.
+        h[4] = tostring(tonumber(h[4] or '0') - 1)
+        redis.call('HSET', KEYS[1], 'inc', h[4])
+      end
+      redis.call('HDEL', KEYS[2], r, r .. ':l', r .. ':a', r .. ':r', r .. ':i', r .. ':f', r .. ':x')
+    end
+  end
+  local status = ARGV[5]
+  if status == 'running' and tonumber(h[4] or '0') > 0 then status = 'incident' end
+  return tonumber(h[1]) + 1, status
+end
+`
+
+// commitScript: KEYS[3] is the history list. ARGV = id, fence, expectedVer, then as
+// luaApplyStep. Returns {'OK', ver} | {'DONE', ver} | {'STALE'} | {'FENCED'} | {'CONFLICT', ver}.
+var commitScript = redis.NewScript(luaApplyStep + `
 local id, fence = ARGV[1], ARGV[2]
 local h = redis.call('HMGET', KEYS[1], 'ver', 'lj', 'lf', 'inc', 'xl')
 if h[2] == id and h[3] == fence then return {'DONE', h[1]} end
@@ -121,32 +152,24 @@ if not j[1] then return {'STALE'} end
 if not j[2] or string.match(j[2], '^(%d+)|') ~= fence then return {'FENCED'} end
 if h[1] ~= ARGV[3] then return {'CONFLICT', h[1]} end
 redis.call('HDEL', KEYS[2], id, id .. ':l', id .. ':a', id .. ':r', id .. ':f', id .. ':x')
-if ARGV[6] ~= '' then redis.call('RPUSH', KEYS[3], ARGV[6]) end
-local n = tonumber(ARGV[7])
-for c = 8, 7 + 2 * n, 400 do
-  redis.call('HSET', KEYS[2], unpack(ARGV, c, math.min(c + 399, 7 + 2 * n)))
-end
-if 8 + 2 * n <= #ARGV then
-  for k = 8 + 2 * n, #ARGV do
-    local r = ARGV[k]
-    if h[5] and string.sub(h[5], 1, #r + 1) == r .. '|' then
-      -- A cancelled job's exclusive lease goes with it, so the instance is not held BUSY.
-      redis.call('HDEL', KEYS[1], 'xl')
-      h[5] = false
-    end
-    if redis.call('HEXISTS', KEYS[2], r .. ':i') == 1 then
-      -- A cancelled job's incident goes with it.
-      h[4] = tostring(tonumber(h[4] or '0') - 1)
-      redis.call('HSET', KEYS[1], 'inc', h[4])
-    end
-    redis.call('HDEL', KEYS[2], r, r .. ':l', r .. ':a', r .. ':r', r .. ':i', r .. ':f', r .. ':x')
-  end
-end
-local ver = tonumber(h[1]) + 1
-local status = ARGV[5]
-if status == 'running' and tonumber(h[4] or '0') > 0 then status = 'incident' end
+local ver, status = apply_step(h)
 if h[5] and string.sub(h[5], 1, #id + 1) == id .. '|' then redis.call('HDEL', KEYS[1], 'xl') end
 redis.call('HSET', KEYS[1], 'ver', ver, 'state', ARGV[4], 'status', status, 'lj', id, 'lf', fence)
+return {'OK', tostring(ver)}
+`)
+
+// applyScript applies a step that consumes no job of this instance: a child instance's result
+// arriving at its call activity. KEYS[3] is the history list. ARGV = applyId (the job of the
+// other instance that carries the result), unused, expectedVer, then as luaApplyStep. The
+// instance remembers applyId as its last commit, so a client retry answers DONE.
+// Returns {'OK', ver} | {'DONE', ver} | {'CONFLICT', ver} | {'NOTFOUND'}.
+var applyScript = redis.NewScript(luaApplyStep + `
+local h = redis.call('HMGET', KEYS[1], 'ver', 'lj', 'lf', 'inc', 'xl')
+if not h[1] then return {'NOTFOUND'} end
+if h[2] == ARGV[1] and h[3] == '0' then return {'DONE', h[1]} end
+if h[1] ~= ARGV[3] then return {'CONFLICT', h[1]} end
+local ver, status = apply_step(h)
+redis.call('HSET', KEYS[1], 'ver', ver, 'state', ARGV[4], 'status', status, 'lj', ARGV[1], 'lf', '0')
 return {'OK', tostring(ver)}
 `)
 
@@ -253,5 +276,5 @@ redis.call('SADD', KEYS[2], ARGV[1])
 return {'OK', ARGV[4]}
 `)
 
-var allScripts = []*redis.Script{claimScript, renewScript, commitScript, createScript, failScript,
+var allScripts = []*redis.Script{claimScript, renewScript, commitScript, applyScript, createScript, failScript,
 	releaseScript, inspectScript, takeDueScript, deployScript}

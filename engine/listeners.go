@@ -1,0 +1,137 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/batonhq/baton/engine/model"
+)
+
+// Delegates: a service task's, and execution listeners', which are delegates too. Each call is
+// recorded under a key (its activity, listener and occurrence in the step), so that a step
+// replayed after a version conflict re-applies the result instead of calling again.
+
+// callDelegate runs the delegate of taskType for token t at activity n, or re-applies its
+// recorded result. key names the call site (the activity, or a listener on it). It reports
+// thrown when the delegate returned a BPMN error that a boundary event caught (the token has
+// moved there).
+func (r *runner) callDelegate(t *Token, n *model.Node, taskType, key string) (thrown bool, err error) {
+	res, err := r.invoke(t, n, taskType, key)
+	if err != nil {
+		return false, err
+	}
+	if res.bpmnErr != nil {
+		return true, r.throwBPMNError(t, n, res.bpmnErr)
+	}
+	r.applyResult(t, res)
+	return false, nil
+}
+
+// invoke returns the result of one delegate call, calling the delegate unless the result was
+// recorded by an earlier run of the same step.
+func (r *runner) invoke(t *Token, n *model.Node, taskType, site string) (callResult, error) {
+	key := site + "#" + strconv.Itoa(r.seen[site])
+	r.seen[site]++
+	if res, ok := r.recorded[key]; ok {
+		return res, nil
+	}
+	d, found := r.eng.delegate(taskType)
+	if !found {
+		return callResult{}, &DelegateError{Activity: n.ID, TaskType: taskType, Err: fmt.Errorf(
+			"no delegate registered; a worker that runs this activity must also serve its listeners' task types")}
+	}
+	task := &Task{JobID: r.jobID, FenceToken: r.fence, Attempt: r.tries, InstanceID: r.st.ID,
+		ProcessKey: r.st.ProcessKey, BusinessKey: r.st.BusinessKey, ActivityID: n.ID, TaskType: taskType,
+		vars: r.vars(t)}
+	r.calls++
+	err := safeExecute(r.ctx, d, task)
+	var (
+		be  *BPMNError
+		res callResult
+	)
+	switch {
+	case errors.As(err, &be):
+		res = callResult{bpmnErr: be}
+	case err != nil:
+		return callResult{}, &DelegateError{Activity: n.ID, TaskType: taskType, Err: err}
+	default:
+		for _, m := range []map[string]any{task.set, task.local} {
+			for k, v := range m {
+				if err := checkDepth(k, v); err != nil {
+					return callResult{}, &DelegateError{Activity: n.ID, TaskType: taskType, Err: err}
+				}
+			}
+		}
+		res = callResult{set: task.set, local: task.local}
+	}
+	r.recorded[key] = res
+	return res, nil
+}
+
+// applyResult writes a delegate's variables: SetVar's where they are defined (else the root
+// scope), SetLocalVar's in the token's nearest scope.
+func (r *runner) applyResult(t *Token, res callResult) {
+	for k, v := range res.set {
+		r.setVar(t, k, v)
+	}
+	for k, v := range res.local {
+		r.setLocal(t, k, v)
+	}
+}
+
+// listeners runs n's execution listeners for event, in model order. A BPMN error from one is
+// thrown from the activity, like its delegate's.
+func (r *runner) listeners(t *Token, n *model.Node, event string) (thrown bool, err error) {
+	for i, l := range n.Listeners {
+		if l.Event != event {
+			continue
+		}
+		thrown, err := r.callDelegate(t, n, l.TaskType, n.ID+"/"+event+"/"+strconv.Itoa(i))
+		if err != nil || thrown {
+			return thrown, err
+		}
+	}
+	return false, nil
+}
+
+// takeListeners runs a sequence flow's take listeners while t is still at the flow's source. A
+// BPMN error from one is thrown to the enclosing scopes' boundary events.
+func (r *runner) takeListeners(t *Token, f *model.Flow) (thrown bool, err error) {
+	src := r.def.Nodes[f.Source]
+	for i, l := range f.Listeners {
+		res, err := r.invoke(t, src, l.TaskType, f.ID+"/take/"+strconv.Itoa(i))
+		if err != nil {
+			return false, err
+		}
+		if res.bpmnErr != nil {
+			return true, r.throwFromScope(t, res.bpmnErr)
+		}
+		r.applyResult(t, res)
+	}
+	return false, nil
+}
+
+// missingDelegate returns the task type whose subject should carry t's job when running n here
+// needs a delegate this engine does not serve (a service task's own, or a start or end
+// listener's): the service task's type, else the missing listener's. Empty when all are here.
+// A multi-instance body needs none: its inner instances run the delegates.
+func (r *runner) missingDelegate(t *Token, n *model.Node) string {
+	if n.Loop != nil && t.Loop != LoopInner {
+		return ""
+	}
+	missing := ""
+	if n.Kind == model.ServiceTask && !r.eng.hasDelegate(n.TaskType) {
+		missing = n.TaskType
+	}
+	for _, l := range n.Listeners {
+		if missing == "" && l.Event != model.ListenerTake && !r.eng.hasDelegate(l.TaskType) {
+			missing = l.TaskType
+		}
+	}
+	if missing != "" && n.Kind == model.ServiceTask {
+		// The worker that serves the task most likely serves its listeners too.
+		return n.TaskType
+	}
+	return missing
+}
