@@ -11,8 +11,8 @@ import (
 // error boundary event (by code, or a catch-all boundary). It is not a failure: no retry is
 // made. An error no boundary catches raises an incident at once.
 type BPMNError struct {
-	Code    string
-	Message string
+	Code    string `msgpack:"c"`
+	Message string `msgpack:"m,omitempty"`
 }
 
 func (e *BPMNError) Error() string {
@@ -80,6 +80,13 @@ func (r *runner) throwFromScope(t *Token, be *BPMNError) error {
 			return nil
 		}
 		scope = st.Parent
+	}
+	if r.st.Caller != nil {
+		// A called instance's uncaught error ends it and is thrown at its call activity, as in
+		// Camunda: the Return job carries it to the parent.
+		r.removeScope("")
+		r.st.Thrown = be
+		return nil
 	}
 	n := r.def.Nodes[t.Activity]
 	return &DelegateError{Activity: n.ID, TaskType: n.TaskType, Err: fmt.Errorf("%w: %v", errUncaught, be)}

@@ -30,8 +30,9 @@ import (
 // Killed anywhere, a job runs again: a second start finds the child, and a second return finds
 // the token gone on and only consumes the job. The result is applied once.
 
-// childInstanceID is the id of the child a Call job starts.
-func childInstanceID(processKey, callJob string) string {
+// ChildInstanceID is the id of the child instance of processKey that the call activity's Call
+// job callJob starts: the same job always starts the same child.
+func ChildInstanceID(processKey, callJob string) string {
 	return DerivedInstanceID(processKey, "call\x00"+callJob)
 }
 
@@ -74,7 +75,7 @@ func (r *runner) startChild(t *Token, n *model.Node, j *job.Job) error {
 			businessKey = fmt.Sprint(v)
 		}
 	}
-	id := childInstanceID(c.ProcessKey, j.ID)
+	id := ChildInstanceID(c.ProcessKey, j.ID)
 	res, err := r.eng.Start(r.ctx, StartRequest{ProcessKey: c.ProcessKey, Version: version, BusinessKey: businessKey,
 		Variables: vars, InstanceID: id,
 		caller: &Caller{Instance: r.st.ID, Token: t.ID, Activity: n.ID, Job: j.ID}})
@@ -158,6 +159,13 @@ func (r *runner) resumeFromChild(child *State) (bool, error) {
 	}
 	n := r.def.Nodes[t.Activity]
 	t.Wait, t.Job, t.Child = "", "", ""
+	if child.Thrown != nil {
+		// The child ended with a BPMN error: it is thrown at the call activity.
+		if err := r.throwBPMNError(t, n, child.Thrown); err != nil {
+			return false, err
+		}
+		return true, r.run()
+	}
 	if t.Locals == nil {
 		t.Locals = map[string]any{}
 	}

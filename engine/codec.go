@@ -13,7 +13,7 @@ import (
 // EncodeMsgpack writes s.
 func (s *State) EncodeMsgpack(enc *msgpack.Encoder) error {
 	w := msgpackmap.Writer{Enc: enc}
-	w.Len(7 + msgpackmap.Count(s.BusinessKey != "", s.Ended != 0, s.Caller != nil))
+	w.Len(7 + msgpackmap.Count(s.BusinessKey != "", s.Ended != 0, s.Caller != nil, s.Thrown != nil))
 	w.Str("id", s.ID)
 	w.Str("pk", s.ProcessKey)
 	w.Int("dv", int64(s.DefinitionVersion))
@@ -36,6 +36,9 @@ func (s *State) EncodeMsgpack(enc *msgpack.Encoder) error {
 	}
 	if s.Caller != nil {
 		w.Value("cl", s.Caller)
+	}
+	if s.Thrown != nil {
+		w.Value("th", s.Thrown)
 	}
 	return w.Err
 }
@@ -80,6 +83,9 @@ func (s *State) DecodeMsgpack(dec *msgpack.Decoder) error {
 		case "cl":
 			s.Caller = &Caller{}
 			err = dec.Decode(s.Caller)
+		case "th":
+			s.Thrown = &BPMNError{}
+			err = dec.Decode(s.Thrown)
 		default:
 			err = dec.Skip()
 		}

@@ -35,8 +35,12 @@ type Task struct {
 	InstanceID  string
 	ProcessKey  string
 	BusinessKey string
-	ActivityID  string
-	TaskType    string
+	// ActivityID is the activity the delegate runs at; for a take listener, the flow's source.
+	ActivityID string
+	TaskType   string
+	// ListenerEvent is "start", "end" or "take" when the delegate runs as an execution
+	// listener, and empty when it is a service task's own delegate.
+	ListenerEvent string
 
 	vars  map[string]any
 	set   map[string]any

@@ -13,11 +13,12 @@ import (
 // replayed after a version conflict re-applies the result instead of calling again.
 
 // callDelegate runs the delegate of taskType for token t at activity n, or re-applies its
-// recorded result. key names the call site (the activity, or a listener on it). It reports
+// recorded result. event is the listener event ("" for a service task's delegate) and key
+// names the call site (the activity, or a listener on it). It reports
 // thrown when the delegate returned a BPMN error that a boundary event caught (the token has
 // moved there).
-func (r *runner) callDelegate(t *Token, n *model.Node, taskType, key string) (thrown bool, err error) {
-	res, err := r.invoke(t, n, taskType, key)
+func (r *runner) callDelegate(t *Token, n *model.Node, taskType, event, key string) (thrown bool, err error) {
+	res, err := r.invoke(t, n, taskType, event, key)
 	if err != nil {
 		return false, err
 	}
@@ -30,7 +31,7 @@ func (r *runner) callDelegate(t *Token, n *model.Node, taskType, key string) (th
 
 // invoke returns the result of one delegate call, calling the delegate unless the result was
 // recorded by an earlier run of the same step.
-func (r *runner) invoke(t *Token, n *model.Node, taskType, site string) (callResult, error) {
+func (r *runner) invoke(t *Token, n *model.Node, taskType, event, site string) (callResult, error) {
 	key := site + "#" + strconv.Itoa(r.seen[site])
 	r.seen[site]++
 	if res, ok := r.recorded[key]; ok {
@@ -43,7 +44,7 @@ func (r *runner) invoke(t *Token, n *model.Node, taskType, site string) (callRes
 	}
 	task := &Task{JobID: r.jobID, FenceToken: r.fence, Attempt: r.tries, InstanceID: r.st.ID,
 		ProcessKey: r.st.ProcessKey, BusinessKey: r.st.BusinessKey, ActivityID: n.ID, TaskType: taskType,
-		vars: r.vars(t)}
+		ListenerEvent: event, vars: r.vars(t)}
 	r.calls++
 	err := safeExecute(r.ctx, d, task)
 	var (
@@ -87,7 +88,7 @@ func (r *runner) listeners(t *Token, n *model.Node, event string) (thrown bool, 
 		if l.Event != event {
 			continue
 		}
-		thrown, err := r.callDelegate(t, n, l.TaskType, n.ID+"/"+event+"/"+strconv.Itoa(i))
+		thrown, err := r.callDelegate(t, n, l.TaskType, event, n.ID+"/"+event+"/"+strconv.Itoa(i))
 		if err != nil || thrown {
 			return thrown, err
 		}
@@ -100,7 +101,7 @@ func (r *runner) listeners(t *Token, n *model.Node, event string) (thrown bool, 
 func (r *runner) takeListeners(t *Token, f *model.Flow) (thrown bool, err error) {
 	src := r.def.Nodes[f.Source]
 	for i, l := range f.Listeners {
-		res, err := r.invoke(t, src, l.TaskType, f.ID+"/take/"+strconv.Itoa(i))
+		res, err := r.invoke(t, src, l.TaskType, model.ListenerTake, f.ID+"/take/"+strconv.Itoa(i))
 		if err != nil {
 			return false, err
 		}

@@ -214,7 +214,7 @@ func (r *runner) start(t *Token) error {
 	}
 	switch n.Kind {
 	case model.ServiceTask:
-		thrown, err := r.callDelegate(t, n, n.TaskType, n.ID)
+		thrown, err := r.callDelegate(t, n, n.TaskType, "", n.ID)
 		if err != nil || thrown {
 			return err
 		}

@@ -102,9 +102,11 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (StartResult, erro
 		return StartResult{}, err
 	}
 	now := time.Now()
-	vars := req.Variables
-	if vars == nil {
-		vars = map[string]any{}
+	// A copy with integers as int64: delegates see the same types whether their step runs in
+	// the starting call or after a commit (decoded from Redis).
+	vars := make(map[string]any, len(req.Variables))
+	for k, v := range req.Variables {
+		vars[k] = normalizeNumber(deepCopy(v))
 	}
 	st := &State{ID: id, ProcessKey: def.Key, DefinitionVersion: def.Version, BusinessKey: req.BusinessKey,
 		Variables: vars, Started: now.UnixMilli(), Caller: req.caller}

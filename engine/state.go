@@ -55,6 +55,9 @@ type State struct {
 	Ended   int64 `msgpack:"en,omitempty"`
 	// Caller is set on an instance a call activity started: where its completion goes.
 	Caller *Caller `msgpack:"cl,omitempty"`
+	// Thrown is the BPMN error that ended a called instance: no boundary inside caught it, so
+	// its Return job throws it at the call activity.
+	Thrown *BPMNError `msgpack:"th,omitempty"`
 }
 
 // Caller is the call activity that started an instance: the parent instance, its token waiting

@@ -8,8 +8,10 @@ import (
 // Segment is one transaction of a process: the activities that run together, in memory,
 // between two commits.
 type Segment struct {
-	// Entry is where the segment starts: "start" (run by whoever starts the instance), or
-	// "before <id>" / "after <id>" (a job).
+	// Entry is where the segment starts: "start" (run by whoever starts the instance), or a
+	// job: "before <id>", "after <id>", "each <id>" and "after-each <id>" (a multi-instance
+	// activity's inner instance), "call <id>" (starts a call activity's child) and
+	// "return <id>" (a completed child continues its parent).
 	Entry string `json:"entry"`
 	// JobType is the task type whose subject carries the entry job; empty for "start".
 	JobType string `json:"jobType,omitempty"`
@@ -18,9 +20,11 @@ type Segment struct {
 	// TaskTypes lists the task types whose delegates the segment calls, sorted.
 	TaskTypes []string `json:"taskTypes"`
 	// Ends lists where the segment commits: "before <id>" and "after <id>" (async markers),
-	// "maybe before <id>" (a baton:async expression decides), "end <id>" (an end event), and
-	// "join <id>" (a join where the token may wait for others), and "error <id>" (an error end
-	// event).
+	// "before each <id>" and "after each <id>" (a multi-instance activity's inner markers),
+	// "maybe before <id>" (a baton:async expression decides), "end <id>" (an end event),
+	// "join <id>" (a join where the token may wait for others), "error <id>" (an error end
+	// event), "call <id>" (a call activity: its Call job starts the child) and "child of <id>"
+	// (the parent waits for the child; the child's Return job continues it).
 	Ends []string `json:"commitsAt"`
 }
 
@@ -59,6 +63,26 @@ func Segments(d *Definition) []Segment {
 		case "after":
 			w.seg.JobType = d.EngineType
 			w.leave(id)
+		case "each":
+			// An inner instance of a multi-instance activity, async before.
+			w.seg.JobType = d.EngineType
+			if n := d.Nodes[id]; n.Kind == ServiceTask {
+				w.seg.JobType = n.TaskType
+			}
+			w.runInner(id)
+		case "after-each":
+			w.seg.JobType = d.EngineType
+			w.bodyEnd(id)
+		case "call":
+			// The Call job starts the child instance; the token then waits for it.
+			w.seg.JobType = d.EngineType
+			w.seg.Activities = append(w.seg.Activities, id)
+			w.end("child of " + id)
+			w.next = append(w.next, "return "+id)
+		case "return":
+			// The child's Return job continues the parent after the call activity.
+			w.seg.JobType = d.EngineType
+			w.activityEnd(id)
 		}
 		w.seg.TaskTypes = []string{}
 		for t := range w.types {
@@ -110,8 +134,57 @@ func (w *walker) arrive(id string) {
 	w.run(id)
 }
 
-// run is the node starting, executing and ending in this segment.
+// run is the node starting, executing and ending in this segment; for a multi-instance
+// activity, its body.
 func (w *walker) run(id string) {
+	n := w.d.Nodes[id]
+	if n.Loop == nil {
+		w.runInner(id)
+		return
+	}
+	if w.visited["body "+id] {
+		return
+	}
+	w.visited["body "+id] = true
+	w.seg.Activities = append(w.seg.Activities, id+"#multiInstanceBody")
+	if n.Loop.AsyncBefore {
+		w.end("before each " + id)
+		w.next = append(w.next, "each "+id)
+		return
+	}
+	w.runInner(id)
+}
+
+// bodyEnd continues after a multi-instance body ends.
+func (w *walker) bodyEnd(id string) {
+	if n := w.d.Nodes[id]; n.AsyncAfter {
+		w.end("after " + id)
+		w.next = append(w.next, "after "+id)
+		return
+	}
+	w.leave(id)
+}
+
+// activityEnd continues after activity id ended: its async-after marker (the inner one of a
+// multi-instance activity, whose body then ends), or its outgoing flows.
+func (w *walker) activityEnd(id string) {
+	n := w.d.Nodes[id]
+	switch {
+	case n.Loop != nil && n.Loop.AsyncAfter:
+		w.end("after each " + id)
+		w.next = append(w.next, "after-each "+id)
+	case n.Loop != nil:
+		w.bodyEnd(id)
+	case n.AsyncAfter:
+		w.end("after " + id)
+		w.next = append(w.next, "after "+id)
+	default:
+		w.leave(id)
+	}
+}
+
+// runInner is the activity itself (an inner instance when it is multi-instance).
+func (w *walker) runInner(id string) {
 	if w.visited[id] {
 		return
 	}
@@ -120,6 +193,9 @@ func (w *walker) run(id string) {
 	w.seg.Activities = append(w.seg.Activities, id)
 	if n.Kind == ServiceTask {
 		w.types[n.TaskType] = true
+	}
+	for _, l := range n.Listeners {
+		w.types[l.TaskType] = true
 	}
 	// A caught BPMN error leaves through a boundary event, in the same segment.
 	for _, b := range n.Boundaries {
@@ -131,6 +207,9 @@ func (w *walker) run(id string) {
 	switch {
 	case n.Kind == SubProcess:
 		w.arrive(n.Start)
+	case n.Kind == CallActivity:
+		w.end("call " + id)
+		w.next = append(w.next, "call "+id)
 	case n.Kind == EndEvent && n.ErrorEnd:
 		w.end("error " + id)
 	case n.Kind == EndEvent && n.Parent != "":
@@ -138,11 +217,8 @@ func (w *walker) run(id string) {
 		w.scopeEnd(n.Parent)
 	case n.Kind == EndEvent:
 		w.end("end " + id)
-	case n.AsyncAfter:
-		w.end("after " + id)
-		w.next = append(w.next, "after "+id)
 	default:
-		w.leave(id)
+		w.activityEnd(id)
 	}
 }
 
@@ -152,12 +228,7 @@ func (w *walker) scopeEnd(sub string) {
 		return
 	}
 	w.visited["end of "+sub] = true
-	if n := w.d.Nodes[sub]; n.AsyncAfter {
-		w.end("after " + sub)
-		w.next = append(w.next, "after "+sub)
-		return
-	}
-	w.leave(sub)
+	w.activityEnd(sub)
 }
 
 func (w *walker) leave(id string) {
@@ -167,6 +238,10 @@ func (w *walker) leave(id string) {
 		return
 	}
 	for _, fid := range n.Outgoing {
-		w.arrive(w.d.Flows[fid].Target)
+		f := w.d.Flows[fid]
+		for _, l := range f.Listeners {
+			w.types[l.TaskType] = true
+		}
+		w.arrive(f.Target)
 	}
 }

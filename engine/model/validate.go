@@ -212,8 +212,8 @@ func (d *Definition) Link() error {
 				add(n.Line, n.ID, "attachedToRef %q names no activity of this process", n.AttachedTo)
 			case a.Kind == Task && a.Element != "":
 				// A stand-in for an element reported as unsupported: one problem is enough.
-			case a.Kind != ServiceTask && a.Kind != SubProcess:
-				add(n.Line, n.ID, "an error boundary event catches BPMN errors of delegates and subprocesses; the %s %q never throws one",
+			case a.Kind != ServiceTask && a.Kind != SubProcess && a.Kind != CallActivity:
+				add(n.Line, n.ID, "an error boundary event catches BPMN errors of delegates, subprocesses and called processes; the %s %q never throws one",
 					a.Kind, a.ID)
 			default:
 				for _, other := range a.Boundaries {
