@@ -48,8 +48,13 @@ func (r *runner) startChild(t *Token, n *model.Node, j *job.Job) error {
 		return &DelegateError{Activity: n.ID, Err: err}
 	}
 	vars := map[string]any{}
-	if c.InAll {
+	switch {
+	case c.InAll:
 		for k, v := range env {
+			vars[k] = deepCopy(v)
+		}
+	case c.InLocals:
+		for k, v := range t.Locals {
 			vars[k] = deepCopy(v)
 		}
 	}
@@ -178,9 +183,17 @@ func (r *runner) resumeFromChild(child *State) (bool, error) {
 			}
 		}
 	}
+	childEnv := child.Variables
+	if len(n.Call.Out) > 0 {
+		childEnv = make(map[string]any, len(child.Variables)+1)
+		for k, v := range child.Variables {
+			childEnv[k] = v
+		}
+		childEnv[businessKeyVar] = child.BusinessKey
+	}
 	for i := range n.Call.Out {
 		m := &n.Call.Out[i]
-		v, err := evalMapping(m, child.Variables)
+		v, err := evalMapping(m, childEnv)
 		if err != nil {
 			return false, &DelegateError{Activity: n.ID, Err: fmt.Errorf("call output %w", err)}
 		}

@@ -12,7 +12,8 @@ import (
 // cardinality once and waits (WaitScope) while inner instances, child tokens with Loop =
 // LoopInner, run the activity: all at once, or one after another when sequential. The body's
 // scope holds nrOfInstances, nrOfActiveInstances and nrOfCompletedInstances; each inner
-// instance's scope holds loopCounter and the element variable. The node's async markers apply
+// instance's scope holds loopCounter and the element variable. Zeebe's names of the counters
+// (numberOfInstances, numberOfActiveInstances, numberOfCompletedInstances) are set too. The node's async markers apply
 // to the body and the MultiInstance's to the inner activity.
 
 // Variables of multi-instance scopes.
@@ -40,8 +41,10 @@ func (r *runner) startBody(t *Token, n *model.Node) error {
 	if mi.Sequential {
 		active = min(count, 1)
 	}
-	t.Locals = map[string]any{VarNrOfInstances: int64(count), VarNrOfActiveInstances: int64(active),
-		VarNrOfCompletedInstances: int64(0)}
+	t.Locals = map[string]any{}
+	setCounter(t, VarNrOfInstances, int64(count))
+	setCounter(t, VarNrOfActiveInstances, int64(active))
+	setCounter(t, VarNrOfCompletedInstances, 0)
 	if mi.OutputCollection != "" {
 		t.Locals[mi.OutputCollection] = make([]any, count)
 	}
@@ -129,8 +132,8 @@ func (r *runner) innerEnded(t *Token, n *model.Node) error {
 			out[counter] = normalizeNumber(deepCopy(v))
 		}
 	}
-	body.Locals[VarNrOfCompletedInstances] = localInt(body, VarNrOfCompletedInstances) + 1
-	body.Locals[VarNrOfActiveInstances] = localInt(body, VarNrOfActiveInstances) - 1
+	setCounter(body, VarNrOfCompletedInstances, localInt(body, VarNrOfCompletedInstances)+1)
+	setCounter(body, VarNrOfActiveInstances, localInt(body, VarNrOfActiveInstances)-1)
 	done := false
 	if p := mi.CompletionProgram(); p != nil {
 		v, err := r.eval(t, p)
@@ -144,10 +147,10 @@ func (r *runner) innerEnded(t *Token, n *model.Node) error {
 	switch {
 	case done:
 		r.removeScope(body.ID) // the instances still running are cancelled
-		body.Locals[VarNrOfActiveInstances] = int64(0)
+		setCounter(body, VarNrOfActiveInstances, 0)
 	case completed >= total:
 	case mi.Sequential:
-		body.Locals[VarNrOfActiveInstances] = int64(1)
+		setCounter(body, VarNrOfActiveInstances, 1)
 		return r.startInner(body, n, int(completed))
 	default:
 		return nil // other inner instances still run
@@ -171,6 +174,16 @@ func (r *runner) endBody(t *Token, n *model.Node) error {
 	}
 	r.push(opLeave, t, "")
 	return nil
+}
+
+// zeebeCounters are Zeebe's names of the body's counters, kept equal to Camunda's.
+var zeebeCounters = map[string]string{VarNrOfInstances: "numberOfInstances",
+	VarNrOfActiveInstances: "numberOfActiveInstances", VarNrOfCompletedInstances: "numberOfCompletedInstances"}
+
+// setCounter sets a body counter under Camunda's name and Zeebe's.
+func setCounter(t *Token, name string, v int64) {
+	t.Locals[name] = v
+	t.Locals[zeebeCounters[name]] = v
 }
 
 func localInt(t *Token, name string) int64 {

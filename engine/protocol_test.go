@@ -18,11 +18,13 @@ import (
 	"github.com/batonhq/baton/queue"
 )
 
-// model builds a one-process BPMN document in Baton's own dialect from flow-node and flow XML,
+// model builds a one-process BPMN document in Baton's own dialect (Camunda's namespace declared
+// too, as prefix camunda) from flow-node and flow XML,
 // and optional root elements (errors, messages) placed before the process.
 func model(key, body string, roots ...string) []byte {
 	return []byte(`<?xml version="1.0" encoding="UTF-8"?>
-<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:baton="https://github.com/batonhq/baton/schema/bpmn" id="d" targetNamespace="t">
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:baton="https://github.com/batonhq/baton/schema/bpmn"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
 ` + strings.Join(roots, "\n") + `
   <process id="` + key + `" isExecutable="true">
 ` + body + `

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -62,19 +63,25 @@ func printInstance(cmd *cobra.Command, v *baton.InstanceView) {
 	if v.Ended != nil {
 		fmt.Fprintf(w, "ENDED\t%s\n", v.Ended.Format(time.RFC3339Nano))
 	}
-	names := make([]string, 0, len(v.Variables))
-	for k := range v.Variables {
-		names = append(names, k)
-	}
-	sort.Strings(names)
 	fmt.Fprintln(w, "\nVARIABLES")
-	for _, k := range names {
+	for _, k := range sortedNames(v.Variables) {
 		b, _ := json.Marshal(v.Variables[k])
 		fmt.Fprintf(w, "  %s\t%s\n", k, b)
 	}
 	fmt.Fprintln(w, "\nTOKENS")
 	for _, t := range v.Tokens {
-		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", t.ID, t.ActivityID, t.State, t.JobID)
+		detail := t.JobID
+		if t.ChildID != "" {
+			detail = "child " + t.ChildID
+		}
+		if t.Loop != "" {
+			detail = strings.TrimSpace("multi-instance " + t.Loop + " " + detail)
+		}
+		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", t.ID, t.ActivityID, t.State, detail)
+		for _, k := range sortedNames(t.Variables) {
+			b, _ := json.Marshal(t.Variables[k])
+			fmt.Fprintf(w, "  \t  local %s\t%s\n", k, b)
+		}
 	}
 	fmt.Fprintln(w, "\nJOBS")
 	for _, j := range v.Jobs {
@@ -90,4 +97,13 @@ func printInstance(cmd *cobra.Command, v *baton.InstanceView) {
 	for _, e := range v.History {
 		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", time.UnixMilli(e.Time).UTC().Format("15:04:05.000"), e.Type, e.Activity, e.Token)
 	}
+}
+
+func sortedNames(vars map[string]any) []string {
+	names := make([]string, 0, len(vars))
+	for k := range vars {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
 }

@@ -6,18 +6,6 @@ import (
 	"github.com/batonhq/baton/engine/model"
 )
 
-// rootErrors returns the <error> elements of the document root by id; errorRef names them,
-// wherever in the document they are declared.
-func rootErrors(root *element) map[string]*element {
-	errors := map[string]*element{}
-	for _, c := range root.children {
-		if id := c.attr("id"); c.is(nsBPMN, "error") && id != "" && errors[id] == nil {
-			errors[id] = c
-		}
-	}
-	return errors
-}
-
 // boundary reads the boundary event el: the activity it is attached to and, for an error boundary
 // event, the error it catches. Link checks the activity. reported counts the other event
 // definitions of el, already reported by children.
@@ -91,10 +79,7 @@ func (r *processReader) errorCode(def *element, id string, throw bool) string {
 	if throw {
 		event, uses, without = "an error end event", "throws", ""
 	}
-	e := r.errors[ref]
-	if i := strings.LastIndexByte(ref, ':'); e == nil && i >= 0 {
-		e = r.errors[ref[i+1:]] // a QName such as tns:Error_1
-	}
+	e := lookupRef(r.roots.errors, ref)
 	if e == nil {
 		r.p.add(def.line, id, "errorRef %q names no <error> of this document; declare <error id=%q errorCode=\"...\" /> in <definitions>, or remove errorRef%s", ref, ref, without)
 		return ""

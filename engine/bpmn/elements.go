@@ -24,6 +24,10 @@ var nodeKinds = map[string]model.NodeKind{
 	"scriptTask":             model.ScriptTask,
 	"boundaryEvent":          model.BoundaryEvent,
 	"subProcess":             model.SubProcess,
+	"callActivity":           model.CallActivity,
+	"eventBasedGateway":      model.EventGateway,
+	"intermediateCatchEvent": model.CatchEvent,
+	"receiveTask":            model.ReceiveTask,
 }
 
 // branching reports whether the outgoing flows of a node of kind k may carry conditions and the
@@ -59,17 +63,12 @@ var ignoredInProcess = map[string]bool{
 
 // unsupportedAdvice says what to model instead of a BPMN element Baton does not run yet.
 var unsupportedAdvice = map[string]string{
-	"userTask":                         "model it as a serviceTask with a task type whose worker hands the work to people",
-	"manualTask":                       "model it as a plain task (it passes through) or as a serviceTask with a task type",
-	"receiveTask":                      "waiting for messages comes later; model the step as a serviceTask with a task type",
-	"adHocSubProcess":                  "model its activities in sequence or in parallel inside an embedded subProcess",
-	"transaction":                      "model it as an embedded subProcess; transactions and compensation come later",
-	"callActivity":                     "copy the called process into this one, or start it from a serviceTask worker",
-	"intermediateCatchEvent":           "timers and message waits come later; remove the event",
-	"complexGateway":                   "model the branches with inclusiveGateway, exclusiveGateway and parallelGateway",
-	"eventBasedGateway":                "waiting for events comes later; use an exclusiveGateway on process variables",
-	"multiInstanceLoopCharacteristics": "multi-instance changes how the activity runs; remove the marker and fan out with a parallelGateway or loop with an exclusiveGateway",
-	"standardLoopCharacteristics":      "remove the loop marker and loop back with an exclusiveGateway",
+	"userTask":                    "model it as a serviceTask with a task type whose worker hands the work to people",
+	"manualTask":                  "model it as a plain task (it passes through) or as a serviceTask with a task type",
+	"adHocSubProcess":             "model its activities in sequence or in parallel inside an embedded subProcess",
+	"transaction":                 "model it as an embedded subProcess; transactions and compensation come later",
+	"complexGateway":              "model the branches with inclusiveGateway, exclusiveGateway and parallelGateway",
+	"standardLoopCharacteristics": "remove the loop marker and loop back with an exclusiveGateway, or run the activity a fixed number of times with a sequential multiInstanceLoopCharacteristics and a loopCardinality",
 }
 
 // unsupportedMessage is the problem text for an element Baton does not run yet.
@@ -107,6 +106,8 @@ func eventDefinitionMessage(local, parent string) string {
 		return msg + "Baton runs only none, terminate and error end events yet: remove the event definition" + throwAdvice[local]
 	case parent == "intermediateThrowEvent":
 		return msg + "Baton runs only none intermediate throw events yet: remove the event definition" + throwAdvice[local]
+	case parent == "intermediateCatchEvent":
+		return msg + "Baton reads only message, timer, signal and conditional intermediate catch events: remove the event definition" + throwAdvice[local]
 	case parent == "boundaryEvent":
 		return msg + boundaryKind(local) + " boundary events are not supported yet: Baton runs only error boundary events; remove the event"
 	}

@@ -37,6 +37,17 @@ func FuzzParse(f *testing.F) {
 		`<scriptTask id="x" scriptFormat="javascript" camunda:resultVariable="r"><script><![CDATA[a < b]]></script></scriptTask>`,
 		`<scriptTask id="x" scriptFormat="expr" flowable:resultVariable="r"><script>a + 1</script></scriptTask>`,
 		`<scriptTask id="x"><extensionElements><zeebe:script expression="=a = 1" resultVariable="r" /></extensionElements></scriptTask>`,
+		camundaIO(`<camunda:inputParameter name="a">Hi ${b}</camunda:inputParameter><camunda:inputParameter name="l"><camunda:list><camunda:value>${c}</camunda:value><camunda:map><camunda:entry key="k">v</camunda:entry></camunda:map></camunda:list></camunda:inputParameter><camunda:outputParameter name="o" />`),
+		zeebeIO(`<zeebe:input source="=a.b" target="c" /><zeebe:output source="d" target="e" />`),
+		`<task id="x">` + extensions(`<camunda:executionListener class="A" event="start" /><zeebe:executionListeners><zeebe:executionListener eventType="end" type="b" /></zeebe:executionListeners>`) + `</task>`,
+		`<callActivity id="x" calledElement="c" camunda:calledElementBinding="version" camunda:calledElementVersion="2">` +
+			extensions(`<camunda:in businessKey="#{execution.processBusinessKey}" /><camunda:in source="a" target="b" /><camunda:out sourceExpression="${r}" target="s" /><camunda:out variables="all" />`) + `</callActivity>`,
+		`<callActivity id="x">` + extensions(`<zeebe:calledElement processId="c" propagateAllChildVariables="false" />`) + `</callActivity>`,
+		`<task id="x"><multiInstanceLoopCharacteristics isSequential="true" camunda:collection="${items}" camunda:elementVariable="i" camunda:asyncBefore="true"><completionCondition>${n &gt; 1}</completionCondition></multiInstanceLoopCharacteristics></task>`,
+		`<serviceTask id="x"><extensionElements><zeebe:taskDefinition type="t" /></extensionElements><multiInstanceLoopCharacteristics>` +
+			extensions(`<zeebe:loopCharacteristics inputCollection="=a" inputElement="b" outputCollection="c" outputElement="=d" />`) + `</multiInstanceLoopCharacteristics></serviceTask>`,
+		`<receiveTask id="x" messageRef="m" />`,
+		catchEvent("x", `<timerEventDefinition><timeDuration>PT1M</timeDuration></timerEventDefinition>`),
 	} {
 		f.Add([]byte(inlineModel(around(node))))
 	}
@@ -53,6 +64,8 @@ func FuzzParse(f *testing.F) {
 		besides(inSub("", withErrorEnd(`<errorEventDefinition />`)), `<boundaryEvent id="b" attachedToRef="x"><errorEventDefinition /></boundaryEvent>
     <sequenceFlow id="caught" sourceRef="b" targetRef="end" />`),
 		inSub(` triggeredByEvent="true"`, subFlow),
+		gatewayModel("", `<message id="m" name="paid" />`, catchEvent("c1", `<messageEventDefinition messageRef="m" />`), `<receiveTask id="c2" />`),
+		onFlow(`<camunda:executionListener class="A" />`),
 	} {
 		f.Add([]byte(doc))
 	}
@@ -86,6 +99,11 @@ func FuzzParse(f *testing.F) {
 			for _, fl := range d.Flows {
 				if d.Nodes[fl.Source].Parent != d.Nodes[fl.Target].Parent {
 					t.Fatalf("flow %q crosses from %q into %q", fl.ID, fl.Source, fl.Target)
+				}
+				for _, l := range fl.Listeners {
+					if l.Event != model.ListenerTake || l.TaskType == "" {
+						t.Fatalf("flow %q: listener %+v", fl.ID, l)
+					}
 				}
 			}
 		}
@@ -131,5 +149,21 @@ func checkFuzzedNode(t *testing.T, d *model.Definition, n *model.Node) {
 		t.Fatalf("node %q: retries %d", n.ID, n.Retries)
 	case n.Element == string(n.Kind):
 		t.Fatalf("node %q: element %q repeats the kind", n.ID, n.Element)
+	case (n.Kind == model.CallActivity) != (n.Call != nil) || n.Call != nil && n.Call.ProcessKey == "":
+		t.Fatalf("%s %q calls %+v", n.Kind, n.ID, n.Call)
+	case n.Loop != nil && (n.Loop.Cardinality == "") == (n.Loop.Collection == ""):
+		t.Fatalf("node %q: multi-instance %+v", n.ID, *n.Loop)
+	case n.EventType != "" || n.EventRef != "" || n.Kind == model.CatchEvent || n.Kind == model.ReceiveTask || n.Kind == model.EventGateway:
+		t.Fatalf("%s %q waits for %q %q, which Link rejects", n.Kind, n.ID, n.EventType, n.EventRef)
+	}
+	for _, l := range n.Listeners {
+		if l.TaskType == "" || l.Event != model.ListenerStart && l.Event != model.ListenerEnd {
+			t.Fatalf("node %q: listener %+v", n.ID, l)
+		}
+	}
+	for _, m := range append(append([]model.Mapping(nil), n.Inputs...), n.Outputs...) {
+		if m.Target == "" || strings.Contains(m.Target, ".") || (m.Expr != "") != (m.Program() != nil) {
+			t.Fatalf("node %q: mapping %+v", n.ID, m)
+		}
 	}
 }

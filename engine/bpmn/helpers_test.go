@@ -140,3 +140,103 @@ func checkProblemCases(t *testing.T, cases []problemCase) {
 		})
 	}
 }
+
+// readUnlinked reads the first process of doc as Parse does but without Link, and fails on any
+// problem the parser itself reports: for the fields of elements that Link rejects, such as wait
+// states.
+func readUnlinked(t *testing.T, doc string) *model.Definition {
+	t.Helper()
+	p := &problems{source: "inline.bpmn"}
+	var defs []*model.Definition
+	if root := readTree([]byte(doc), p); root != nil {
+		defs = readDefinitions(root, p)
+	}
+	if err := p.err(); err != nil {
+		t.Fatalf("parser problems: %v", err)
+	}
+	if len(defs) == 0 {
+		t.Fatal("no executable process")
+	}
+	return defs[0]
+}
+
+// plainMappings returns ms without compiled programs, nil when empty, for comparisons.
+func plainMappings(ms []model.Mapping) []model.Mapping {
+	if len(ms) == 0 {
+		return nil
+	}
+	out := make([]model.Mapping, len(ms))
+	for i, m := range ms {
+		out[i] = model.Mapping{Target: m.Target, Expr: m.Expr, Value: m.Value}
+	}
+	return out
+}
+
+// plainCall returns the exported fields of c, without compiled programs, for comparisons.
+func plainCall(c *model.CallSpec) *model.CallSpec {
+	if c == nil {
+		return nil
+	}
+	return &model.CallSpec{ProcessKey: c.ProcessKey, Binding: c.Binding, Version: c.Version, InAll: c.InAll,
+		In: plainMappings(c.In), OutAll: c.OutAll, Out: plainMappings(c.Out), BusinessKey: c.BusinessKey}
+}
+
+// plainLoop returns the exported fields of m, without compiled programs, for comparisons.
+func plainLoop(m *model.MultiInstance) *model.MultiInstance {
+	if m == nil {
+		return nil
+	}
+	return &model.MultiInstance{Sequential: m.Sequential, Cardinality: m.Cardinality, Collection: m.Collection,
+		ElementVariable: m.ElementVariable, CompletionCondition: m.CompletionCondition,
+		OutputCollection: m.OutputCollection, OutputElement: m.OutputElement,
+		AsyncBefore: m.AsyncBefore, AsyncAfter: m.AsyncAfter, NotExclusive: m.NotExclusive}
+}
+
+// checkCompiled asserts that Link compiled every expression n carries beside its behaviour.
+func checkCompiled(t *testing.T, n *model.Node) {
+	t.Helper()
+	mappings := func(what string, ms []model.Mapping) {
+		for i := range ms {
+			if (ms[i].Expr != "") != (ms[i].Program() != nil) {
+				t.Errorf("node %q: %s mapping %q: expression %q compiled to %v", n.ID, what, ms[i].Target, ms[i].Expr, ms[i].Program())
+			}
+		}
+	}
+	mappings("input", n.Inputs)
+	mappings("output", n.Outputs)
+	if c := n.Call; c != nil {
+		mappings("call input", c.In)
+		mappings("call output", c.Out)
+		if (c.BusinessKey != "") != (c.BusinessKeyProgram() != nil) {
+			t.Errorf("node %q: business key %q compiled to %v", n.ID, c.BusinessKey, c.BusinessKeyProgram())
+		}
+	}
+	if m := n.Loop; m != nil {
+		for _, e := range []struct {
+			src  string
+			prog bool
+		}{
+			{m.Cardinality, m.CardinalityProgram() != nil}, {m.Collection, m.CollectionProgram() != nil},
+			{m.CompletionCondition, m.CompletionProgram() != nil}, {m.OutputElement, m.OutputElementProgram() != nil},
+		} {
+			if (e.src != "") != e.prog {
+				t.Errorf("node %q: multi-instance expression %q compiled: %v", n.ID, e.src, e.prog)
+			}
+		}
+	}
+}
+
+// parseOne parses doc, which must be valid, and returns its first definition.
+func parseOne(t *testing.T, doc string) *model.Definition {
+	t.Helper()
+	defs, err := Parse("inline.bpmn", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return defs[0]
+}
+
+// extensions wraps extension elements in <extensionElements>.
+func extensions(content string) string {
+	return "<extensionElements>" + content + "</extensionElements>"
+}

@@ -58,7 +58,7 @@ func readDefinitions(root *element, p *problems) []*model.Definition {
 		return nil
 	}
 	checkIDs(root, p)
-	errors := rootErrors(root)
+	roots := readRoots(root)
 	var defs []*model.Definition
 	processes := 0
 	for _, c := range root.children {
@@ -74,7 +74,7 @@ func readDefinitions(root *element, p *problems) []*model.Definition {
 				continue
 			}
 		}
-		defs = append(defs, readProcess(c, errors, p))
+		defs = append(defs, readProcess(c, roots, p))
 	}
 	switch {
 	case processes == 0:

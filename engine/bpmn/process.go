@@ -18,16 +18,16 @@ type processReader struct {
 	flows        []*model.Flow // in document order
 	// flowScopes maps flow ids to the id of the subprocess that declares them ("" for the process).
 	flowScopes map[string]string
-	// errors maps the ids of the document's root <error> elements to them, for errorRef.
-	errors map[string]*element
+	// roots holds the document's root errors, messages and signals, which flow elements name.
+	roots documentRoots
 }
 
-// readProcess reads the flow nodes and sequence flows of the executable process el; errors holds
-// the root <error> elements of its document by id.
-func readProcess(el *element, errors map[string]*element, p *problems) *model.Definition {
+// readProcess reads the flow nodes and sequence flows of the executable process el; roots holds
+// the root elements of its document that flow elements name.
+func readProcess(el *element, roots documentRoots, p *problems) *model.Definition {
 	r := &processReader{
-		p:      p,
-		errors: errors,
+		p:     p,
+		roots: roots,
 		def: &model.Definition{
 			Key:   el.attr("id"),
 			Name:  el.attr("name"),
@@ -38,6 +38,7 @@ func readProcess(el *element, errors map[string]*element, p *problems) *model.De
 		placeholders: map[string]bool{},
 		flowScopes:   map[string]string{},
 	}
+	r.processListeners(el)
 	r.scope(el, "")
 	r.wire()
 	r.checkConditions()
@@ -100,6 +101,7 @@ func (r *processReader) node(el *element, parent string) *model.Node {
 		// An event with a definition is reported already; Zeebe gives message events a task type.
 		r.p.add(el.line, id, "%s=%q gives a <%s> a task type, which only tasks have; remove it", m.typeFrom, m.taskType, local)
 	}
+	r.activity(el, n)
 	if string(n.Kind) != local {
 		n.Element = local
 	}
@@ -117,7 +119,8 @@ func (r *processReader) node(el *element, parent string) *model.Node {
 }
 
 // children reads the BPMN children of the flow node el that change its behaviour: the terminate
-// definition of an end event, and the event definitions and loop markers Baton does not run, each
+// definition of an end event, the event definition of an intermediate catch event, the
+// multi-instance marker, and the event definitions and loop markers Baton does not run, each
 // reported. The error definitions of boundary and end events are left to boundary and errorEnd.
 // It returns how many event definitions it reported.
 func (r *processReader) children(el *element, n *model.Node) int {
@@ -130,14 +133,50 @@ func (r *processReader) children(el *element, n *model.Node) int {
 		case c.name.Local == "terminateEventDefinition" && n.Kind == model.EndEvent:
 			n.Terminate = true
 		case c.name.Local == "errorEventDefinition" && (n.Kind == model.BoundaryEvent || n.Kind == model.EndEvent):
+		case n.Kind == model.CatchEvent && catchTypes[c.name.Local] != "":
+			r.catchDefinition(c, n)
 		case isEventDefinition(c.name.Local):
 			r.p.add(c.line, n.ID, "%s", eventDefinitionMessage(c.name.Local, el.name.Local))
 			reported++
-		case c.name.Local == "multiInstanceLoopCharacteristics" || c.name.Local == "standardLoopCharacteristics":
+		case c.name.Local == "multiInstanceLoopCharacteristics":
+			r.loop(c, el, n)
+		case c.name.Local == "standardLoopCharacteristics":
 			r.p.add(c.line, n.ID, "%s", unsupportedMessage(c.name.Local))
 		}
 	}
 	return reported
+}
+
+// activity reads what the flow node el carries beside its behaviour into n: the input/output
+// mappings and execution listeners of its extension elements, and what its kind needs: the called
+// process of a call activity, the message of a receive task, the attributes of an event-based
+// gateway.
+func (r *processReader) activity(el *element, n *model.Node) {
+	for _, ext := range el.children {
+		if !ext.is(nsBPMN, "extensionElements") {
+			continue
+		}
+		for _, c := range ext.children {
+			switch {
+			case c.is(nsCamunda, "inputOutput"):
+				r.camundaIO(c, n)
+			case c.is(nsZeebe, "ioMapping"):
+				r.zeebeIO(c, n)
+			case c.is(nsDrools, "onEntry-script"), c.is(nsDrools, "onExit-script"):
+				r.droolsScript(c, n.ID)
+			default:
+				n.Listeners = append(n.Listeners, r.listeners(c, n.ID, false)...)
+			}
+		}
+	}
+	switch n.Kind {
+	case model.CallActivity:
+		r.callActivity(el, n)
+	case model.ReceiveTask:
+		r.receiveTask(el, n)
+	case model.EventGateway:
+		r.eventGateway(el, n)
+	}
 }
 
 // unsupported reports an element of the scope parent that Baton does not run and puts a
@@ -175,8 +214,13 @@ func (r *processReader) flow(el *element, parent string) {
 	}
 	f := &model.Flow{ID: id, Source: el.attr("sourceRef"), Target: el.attr("targetRef"), Line: el.line}
 	for _, c := range el.children {
-		if c.is(nsBPMN, "conditionExpression") {
+		switch {
+		case c.is(nsBPMN, "conditionExpression"):
 			f.Condition = r.condition(c, id)
+		case c.is(nsBPMN, "extensionElements"):
+			for _, x := range c.children {
+				f.Listeners = append(f.Listeners, r.listeners(x, id, true)...)
+			}
 		}
 	}
 	if r.def.Nodes[id] != nil || r.def.Flows[id] != nil {
@@ -205,7 +249,8 @@ func (r *processReader) wire() {
 func (r *processReader) checkConditions() {
 	for _, f := range r.flows {
 		n := r.def.Nodes[f.Source]
-		if f.Condition == "" || n == nil || r.placeholders[n.ID] || branching(n.Kind) {
+		// Link reports conditions out of an event-based gateway.
+		if f.Condition == "" || n == nil || r.placeholders[n.ID] || branching(n.Kind) || n.Kind == model.EventGateway {
 			continue
 		}
 		if n.Kind == model.ParallelGateway {

@@ -9,8 +9,8 @@ import (
 )
 
 // ignoredInSubProcess lists the children of a <subProcess> that belong to the subprocess as an
-// activity rather than to its scope: its wiring, data associations and loop markers (reported by
-// children). The children ignoredInProcess lists are ignored in a subprocess too.
+// activity rather than to its scope: its wiring, data associations and loop markers (read, or
+// reported, by children). The children ignoredInProcess lists are ignored in a subprocess too.
 var ignoredInSubProcess = map[string]bool{
 	"incoming":                         true,
 	"outgoing":                         true,

@@ -186,9 +186,9 @@ func TestParseSubprocessProblems(t *testing.T) {
 			[]wantProblem{{id: "ev", msg: "event subprocesses are not supported yet"}}},
 		{"triggeredByEvent not a boolean", inSub(` triggeredByEvent="yes"`, subFlow),
 			[]wantProblem{{id: "x", msg: `triggeredByEvent="yes" is not a boolean`}}},
-		{"multi-instance subprocess", inSub("", `      <multiInstanceLoopCharacteristics id="mi" isSequential="true" />
+		{"multi-instance subprocess without a collection", inSub("", `      <multiInstanceLoopCharacteristics id="mi" isSequential="true" />
 `+subFlow),
-			[]wantProblem{{id: "x", needle: ` id="mi"`, msg: "unsupported element <multiInstanceLoopCharacteristics>"}}},
+			[]wantProblem{{id: "x", msg: "multi-instance needs exactly one of loopCardinality and a collection"}}},
 		{"unsupported element inside", inSub("", strings.Replace(subFlow, `<task id="t" />`, `<userTask id="t" />`, 1)),
 			[]wantProblem{{id: "t", msg: "unsupported element <userTask>"}}},
 		{"flow declared in the subprocess between process elements", inSub("", subFlow+`

@@ -62,6 +62,10 @@ type CallSpec struct {
 	// InAll passes every variable visible at the call activity to the child (camunda:in
 	// variables="all", flowable:inheritVariables, Zeebe's default propagateAllParentVariables).
 	InAll bool `msgpack:"ia,omitempty"`
+	// InLocals passes the call activity's own local variables (its input mappings) to the
+	// child even without InAll: Zeebe's semantics, where the input mappings are exactly what a
+	// child with propagateAllParentVariables="false" receives. Camunda passes only In.
+	InLocals bool `msgpack:"il,omitempty"`
 	// In maps values into the child: Expr is evaluated at the call activity, Target is the
 	// child's variable.
 	In []Mapping `msgpack:"in,omitempty"`
@@ -148,9 +152,11 @@ func (d *Definition) linkActivity(n *Node, add func(line int, id, format string,
 	}
 	mappings("input", n.Inputs)
 	mappings("output", n.Outputs)
-	if len(n.Inputs)+len(n.Outputs) > 0 && (n.Kind == StartEvent || n.Kind == EndEvent || n.Kind == BoundaryEvent ||
-		n.Kind == ParallelGateway || n.Kind == ExclusiveGateway || n.Kind == InclusiveGateway || n.Kind == EventGateway) {
-		add(n.Line, n.ID, "input/output mappings on a %s are not supported; put them on an activity", n.Kind)
+	// Events take mappings as in Zeebe (an output mapping on a start or boundary event is
+	// common); gateways have no scope to map into.
+	if len(n.Inputs)+len(n.Outputs) > 0 && (n.Kind == ParallelGateway || n.Kind == ExclusiveGateway ||
+		n.Kind == InclusiveGateway || n.Kind == EventGateway) {
+		add(n.Line, n.ID, "input/output mappings on a gateway are not supported; put them on an activity or event")
 	}
 	for _, l := range n.Listeners {
 		switch {
@@ -186,7 +192,7 @@ func (d *Definition) linkActivity(n *Node, add func(line int, id, format string,
 		switch n.Kind {
 		case Task, ServiceTask, ScriptTask, SubProcess, CallActivity:
 		default:
-			add(n.Line, n.ID, "multi-instance on a %s is not supported; put it on a task, subprocess or call activity", n.Kind)
+			add(n.Line, n.ID, "multi-instance on the %s is not supported; put it on a task, subprocess or call activity", n.Kind)
 		}
 		if (mi.Cardinality == "") == (mi.Collection == "") {
 			add(n.Line, n.ID, "multi-instance needs exactly one of loopCardinality and a collection")

@@ -63,3 +63,25 @@ func TestAsyncStartEventMakesTheFirstSegmentAJob(t *testing.T) {
 		t.Fatalf("segments = %+v, want one job segment before S on the engine type", got)
 	}
 }
+
+func TestSegmentsOfCallActivitiesAndMultiInstance(t *testing.T) {
+	t.Parallel()
+	d := graph(t, []*Node{
+		{ID: "S", Kind: StartEvent},
+		{ID: "M", Kind: ServiceTask, TaskType: "m", Loop: &MultiInstance{Cardinality: "3", AsyncBefore: true, AsyncAfter: true},
+			Listeners: []Listener{{Event: ListenerStart, TaskType: "audit"}}},
+		{ID: "C", Kind: CallActivity, Call: &CallSpec{ProcessKey: "child"}},
+		{ID: "E", Kind: EndEvent},
+	}, "S>M", "M>C", "C>E")
+	got := Segments(d)
+	want := []Segment{
+		{Entry: "start", Activities: []string{"S", "M#multiInstanceBody"}, TaskTypes: []string{}, Ends: []string{"before each M"}},
+		{Entry: "each M", JobType: "m", Activities: []string{"M"}, TaskTypes: []string{"audit", "m"}, Ends: []string{"after each M"}},
+		{Entry: "after-each M", JobType: DefaultEngineType, Activities: []string{"C"}, TaskTypes: []string{}, Ends: []string{"call C"}},
+		{Entry: "call C", JobType: DefaultEngineType, Activities: []string{"C"}, TaskTypes: []string{}, Ends: []string{"child of C"}},
+		{Entry: "return C", JobType: DefaultEngineType, Activities: []string{"E"}, TaskTypes: []string{}, Ends: []string{"end E"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("segments:\n got %+v\nwant %+v", got, want)
+	}
+}
