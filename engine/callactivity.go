@@ -174,13 +174,14 @@ func (r *runner) resumeFromChild(child *State) (bool, error) {
 	if t.Locals == nil {
 		t.Locals = map[string]any{}
 	}
-	if n.Call.OutAll {
+	switch {
+	case len(n.Outputs) > 0 && (n.Call.OutAll || n.Call.OutLocals):
 		for k, v := range child.Variables {
-			if len(n.Outputs) > 0 {
-				t.Locals[k] = deepCopy(v) // the output mappings decide what leaves
-			} else {
-				r.setVar(t, k, deepCopy(v))
-			}
+			t.Locals[k] = deepCopy(v) // the output mappings decide what leaves
+		}
+	case n.Call.OutAll:
+		for k, v := range child.Variables {
+			r.setVar(t, k, deepCopy(v))
 		}
 	}
 	childEnv := child.Variables
@@ -204,15 +205,26 @@ func (r *runner) resumeFromChild(child *State) (bool, error) {
 }
 
 // executeReturn runs a Return job (claimed in the child): it applies the child's completion to
-// the parent, then consumes the job in the child.
+// the parent, then consumes the job in the child. Killed between the two, the job runs again,
+// finds the parent's token gone on, and only consumes.
 func (e *Engine) executeReturn(ctx context.Context, l *Lease) (Result, error) {
+	if res, err := e.applyReturn(ctx, l); res != nil {
+		return *res, err
+	}
+	return e.consume(context.WithoutCancel(ctx), l)
+}
+
+// applyReturn applies a Return job's child to its parent. It returns a nil Result when the job
+// should now be consumed, and the job's outcome otherwise (a failure, a release).
+func (e *Engine) applyReturn(ctx context.Context, l *Lease) (*Result, error) {
 	j := l.Job
+	stop := func(res Result, err error) (*Result, error) { return &res, err }
 	child, err := DecodeState(l.state)
 	if err != nil {
-		return e.fail(ctx, l, fmt.Errorf("%w: %v", errDecode, err))
+		return stop(e.fail(ctx, l, fmt.Errorf("%w: %v", errDecode, err)))
 	}
 	if child.Caller == nil {
-		return e.fail(ctx, l, &DelegateError{Activity: j.Activity, Err: errors.New("return job of an instance no call activity started")})
+		return stop(e.fail(ctx, l, &DelegateError{Activity: j.Activity, Err: errors.New("return job of an instance no call activity started")}))
 	}
 	c := child.Caller
 	cctx := context.WithoutCancel(ctx)
@@ -223,18 +235,18 @@ func (e *Engine) executeReturn(ctx context.Context, l *Lease) (Result, error) {
 			break // the parent is gone: nothing waits for the result
 		}
 		if err != nil {
-			return Result{}, err
+			return stop(Result{}, err)
 		}
 		st, err := DecodeState(snap.State)
 		if err != nil {
-			return e.fail(ctx, l, fmt.Errorf("%w: parent %s: %v", errDecode, c.Instance, err))
+			return stop(e.fail(ctx, l, fmt.Errorf("%w: parent %s: %v", errDecode, c.Instance, err)))
 		}
 		def, err := e.Definition(ctx, st.ProcessKey, st.DefinitionVersion)
 		if err != nil {
 			if isDeterministic(err) {
-				return e.fail(ctx, l, err)
+				return stop(e.fail(ctx, l, err))
 			}
-			return Result{}, err
+			return stop(Result{}, err)
 		}
 		now := time.Now()
 		r := &runner{ctx: ctx, eng: e, def: def, st: st, now: now.UnixMilli(), jobID: j.ID, fence: l.Fence,
@@ -243,9 +255,9 @@ func (e *Engine) executeReturn(ctx context.Context, l *Lease) (Result, error) {
 		e.stats.DelegateCalls.Add(int64(r.calls))
 		if err != nil {
 			if ctx.Err() != nil {
-				return e.release(l)
+				return stop(e.release(l))
 			}
-			return e.fail(ctx, l, err)
+			return stop(e.fail(ctx, l, err))
 		}
 		if !applied {
 			break // applied before (a redelivery), or the parent moved on
@@ -254,7 +266,7 @@ func (e *Engine) executeReturn(ctx context.Context, l *Lease) (Result, error) {
 		r.assignJobIDs(snap.Version + 1)
 		entries, envs, blob, hist, err := e.encodeStep(r, st)
 		if err != nil {
-			return e.fail(ctx, l, &DelegateError{Activity: c.Activity, Err: err})
+			return stop(e.fail(ctx, l, &DelegateError{Activity: c.Activity, Err: err}))
 		}
 		_, _, err = e.store.Apply(cctx, store.Step{Instance: c.Instance, Job: j.ID, ExpectedVersion: snap.Version,
 			State: blob, Status: status, History: hist, NewJobs: entries, Cancel: r.cancel})
@@ -262,19 +274,19 @@ func (e *Engine) executeReturn(ctx context.Context, l *Lease) (Result, error) {
 		if errors.As(err, &conflict) {
 			e.stats.Conflicts.Add(1)
 			if attempt >= e.cfg.MaxConflictRetries {
-				return Result{}, fmt.Errorf("job %s: gave up after %d version conflicts on parent %s", j.ID, attempt+1, c.Instance)
+				return stop(Result{}, fmt.Errorf("job %s: gave up after %d version conflicts on parent %s", j.ID, attempt+1, c.Instance))
 			}
 			continue
 		}
 		if err != nil {
 			// Applied or not, the next attempt finds out: the token has moved on, or not.
-			return Result{}, err
+			return stop(Result{}, err)
 		}
 		e.stats.Commits.Add(1)
 		e.publish(cctx, r.jobs, envs)
-		break
+		return nil, nil
 	}
-	return e.consume(cctx, l)
+	return nil, nil
 }
 
 // consume commits a job that changes nothing in its own instance but leaving its outbox.

@@ -61,10 +61,10 @@ func (r *runner) runExpr(t *Token, n *model.Node) (any, error) {
 	return r.eval(t, prog.(*vm.Program))
 }
 
-// runJavaScript runs a script in a fresh goja runtime. Variables are globals (copies: a script
-// changes state only through its result and execution.setVariable); Camunda's
-// execution.getVariable and execution.setVariable work too. A script that runs longer than
-// Config.ScriptTimeout is interrupted and fails the attempt.
+// runJavaScript runs a script in a fresh goja runtime. The variables the token sees are globals
+// (copies: a script changes state only through its result and execution.setVariable); Camunda's
+// execution.getVariable, execution.setVariable and execution.setVariableLocal work too. A script
+// that runs longer than Config.ScriptTimeout is interrupted and fails the attempt.
 func (r *runner) runJavaScript(t *Token, n *model.Node) (any, error) {
 	key := r.def.ID() + "/" + n.ID
 	cached, ok := r.eng.scripts.Load(key)
@@ -87,15 +87,19 @@ func (r *runner) runJavaScript(t *Token, n *model.Node) (any, error) {
 	execution := rt.NewObject()
 	_ = execution.Set("getVariable", func(name string) any { return deepCopy(r.vars(t)[name]) })
 	var setErr error
-	_ = execution.Set("setVariable", func(name string, v goja.Value) {
-		out := v.Export()
-		if err := checkDepth(name, out); err != nil {
-			setErr = err
-			rt.Interrupt(err.Error())
-			return
+	setter := func(set func(*Token, string, any)) func(string, goja.Value) {
+		return func(name string, v goja.Value) {
+			out := v.Export()
+			if err := checkDepth(name, out); err != nil {
+				setErr = err
+				rt.Interrupt(err.Error())
+				return
+			}
+			set(t, name, normalizeNumber(out))
 		}
-		r.setVar(t, name, normalizeNumber(out))
-	})
+	}
+	_ = execution.Set("setVariable", setter(r.setVar))
+	_ = execution.Set("setVariableLocal", setter(r.setLocal))
 	_ = execution.Set("getProcessInstanceId", func() string { return r.st.ID })
 	_ = execution.Set("getBusinessKey", func() string { return r.st.BusinessKey })
 	if err := rt.Set("execution", execution); err != nil {

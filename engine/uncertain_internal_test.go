@@ -18,29 +18,8 @@ import (
 func TestUncertainCommitIsResolvedFromTheOutbox(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	r, err := localserver.StartRedis(ctx, localserver.RedisOptions{})
-	if err != nil {
-		t.Fatalf("redis-server: %v", err)
-	}
-	t.Cleanup(r.Stop)
-	ns, err := localserver.StartNATS(localserver.NATSOptions{Port: -1, StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ns.Shutdown)
-	rdb := r.Client()
-	t.Cleanup(func() { _ = rdb.Close() })
-	st := store.New(rdb, store.Config{})
-	t.Cleanup(st.Close)
-	q, err := queue.Connect(ctx, queue.Config{URL: ns.URL}, zap.NewNop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(q.Close)
-	if err := q.EnsureStreams(ctx); err != nil {
-		t.Fatal(err)
-	}
-	e := New(Config{}, st, q, zap.NewNop())
+	e := internalEngine(t)
+	st, q := e.store, e.queue
 
 	first := &job.Job{ID: "i1:1:0", Instance: "i1", Type: "t", Kind: job.Before, Token: "t1", Activity: "A", Exclusive: true, Created: 1}
 	env0, _ := job.Encode(first)
@@ -78,4 +57,34 @@ func TestUncertainCommitIsResolvedFromTheOutbox(t *testing.T) {
 	if committed, err := e.resolveUncertainCommit(ctx, first, 99, []*job.Job{mine}, [][]byte{envMine}); err != nil || committed {
 		t.Fatalf("resolve against another step's jobs: %v %v, want false", committed, err)
 	}
+}
+
+// internalEngine is an engine on a redis-server and an embedded NATS of its own, for tests that
+// drive the engine's unexported steps.
+func internalEngine(t *testing.T) *Engine {
+	t.Helper()
+	ctx := context.Background()
+	r, err := localserver.StartRedis(ctx, localserver.RedisOptions{})
+	if err != nil {
+		t.Fatalf("redis-server: %v", err)
+	}
+	t.Cleanup(r.Stop)
+	ns, err := localserver.StartNATS(localserver.NATSOptions{Port: -1, StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ns.Shutdown)
+	rdb := r.Client()
+	t.Cleanup(func() { _ = rdb.Close() })
+	st := store.New(rdb, store.Config{})
+	t.Cleanup(st.Close)
+	q, err := queue.Connect(ctx, queue.Config{URL: ns.URL}, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(q.Close)
+	if err := q.EnsureStreams(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return New(Config{}, st, q, zap.NewNop())
 }

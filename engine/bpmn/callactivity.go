@@ -174,7 +174,7 @@ func (cr *callReader) drools() {
 // the child unless propagateAllParentVariables or propagateAllChildVariables is false.
 func (cr *callReader) zeebe(z *element) {
 	cr.processKey("zeebe:calledElement processId", z.attr("processId"))
-	cr.c.InAll, cr.c.OutAll, cr.c.InLocals = true, true, true
+	cr.c.InAll, cr.c.OutAll, cr.c.InLocals, cr.c.OutLocals = true, true, true, true
 	if v, ok := z.lookup("", "propagateAllParentVariables"); ok {
 		cr.c.InAll, _ = cr.boolean(z.line, "zeebe:calledElement propagateAllParentVariables", v)
 	}

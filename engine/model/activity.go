@@ -72,6 +72,11 @@ type CallSpec struct {
 	// OutAll copies every variable of the completed child back (camunda:out variables="all",
 	// Zeebe's default propagateAllChildVariables).
 	OutAll bool `msgpack:"oa,omitempty"`
+	// OutLocals puts every variable of the completed child into the call activity's local scope,
+	// where its output mappings read them, even without OutAll: Zeebe's semantics, where
+	// output mappings always see the child's variables. With OutAll and no output mappings the
+	// variables go to the enclosing scopes instead.
+	OutLocals bool `msgpack:"ol,omitempty"`
 	// Out maps values out of the completed child: Expr is evaluated on the child's variables,
 	// Target is set at the call activity's scope.
 	Out []Mapping `msgpack:"out,omitempty"`
