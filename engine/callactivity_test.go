@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -142,14 +143,24 @@ func TestABPMNErrorUncaughtInTheChildIsThrownAtTheCallActivity(t *testing.T) {
 	}
 }
 
-// childDoc is a child process whose script sets out to the given value.
-func childDoc(out string) []byte {
-	return model("child", `
+// childProcess is a child process whose script sets out to the given expr value.
+func childProcess(out string) string {
+	return `
+  <process id="child" isExecutable="true">
     <startEvent id="ChildStart"/>
     <sequenceFlow id="c0" sourceRef="ChildStart" targetRef="Set"/>
-    <scriptTask id="Set" scriptFormat="expr" camunda:resultVariable="out"><script>`+out+`</script></scriptTask>
+    <scriptTask id="Set" scriptFormat="expr" camunda:resultVariable="out"><script>` + out + `</script></scriptTask>
     <sequenceFlow id="c1" sourceRef="Set" targetRef="ChildEnd"/>
-    <endEvent id="ChildEnd"/>`)
+    <endEvent id="ChildEnd"/>
+  </process>`
+}
+
+// bindingDoc is a document of the given processes.
+func bindingDoc(processes ...string) []byte {
+	return []byte(`<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
+  id="d" targetNamespace="t">` + strings.Join(processes, "\n") + `
+</definitions>`)
 }
 
 func TestCallActivityBindingsChooseTheCalledVersion(t *testing.T) {
@@ -158,26 +169,29 @@ func TestCallActivityBindingsChooseTheCalledVersion(t *testing.T) {
 		name, attrs string
 		want        string
 	}{
-		{"latest", ``, "v2"},
+		{"latest", ``, "v3"},
 		{"a fixed version", `camunda:calledElementBinding="version" camunda:calledElementVersion="1"`, "v1"},
+		{"the caller's deployment", `camunda:calledElementBinding="deployment"`, "v2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, c := deployed(t, childDoc(`"v1"`), nil)
-			ctx := context.Background()
-			if _, err := c.DeployBytes(ctx, "child2.bpmn", childDoc(`"v2"`)); err != nil {
-				t.Fatal(err)
-			}
-			parent := model("p", `
+			parent := `
+  <process id="p" isExecutable="true">
     <startEvent id="Start"/>
     <sequenceFlow id="f0" sourceRef="Start" targetRef="Call"/>
-    <callActivity id="Call" calledElement="child" `+tc.attrs+`>
+    <callActivity id="Call" calledElement="child" ` + tc.attrs + `>
       <extensionElements><camunda:out variables="all"/></extensionElements>
     </callActivity>
     <sequenceFlow id="f1" sourceRef="Call" targetRef="End"/>
-    <endEvent id="End"/>`)
-			if _, err := c.DeployBytes(ctx, "parent.bpmn", parent); err != nil {
-				t.Fatal(err)
+    <endEvent id="End"/>
+  </process>`
+			// Version 1 of the child alone, version 2 deployed with the parent, version 3 alone.
+			_, c := deployed(t, bindingDoc(childProcess(`"v1"`)), nil)
+			ctx := context.Background()
+			for i, doc := range [][]byte{bindingDoc(parent, childProcess(`"v2"`)), bindingDoc(childProcess(`"v3"`))} {
+				if _, err := c.DeployBytes(ctx, fmt.Sprintf("file%d.bpmn", i+2), doc); err != nil {
+					t.Fatal(err)
+				}
 			}
 			v := started(t, c, nil)
 			batontestRunTypes(t, c)
