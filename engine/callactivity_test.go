@@ -11,10 +11,10 @@ import (
 	"github.com/batonhq/baton/pkg/baton"
 )
 
-// callDoc holds two processes: "p" calls "child" at Call (with the given attributes and
-// extension elements, and extra flow elements of p) and the child runs Work (task type "work",
+// callDoc holds two processes: "p" calls "child" at Call (with the given extension elements,
+// and extra flow elements of p) and the child runs Work (task type "work",
 // with workAttrs).
-func callDoc(callAttrs, callExt, workAttrs string, extra ...string) []byte {
+func callDoc(callExt, workAttrs string, extra ...string) []byte {
 	return []byte(`<?xml version="1.0" encoding="UTF-8"?>
 <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:baton="https://github.com/batonhq/baton/schema/bpmn"
   xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
@@ -22,7 +22,7 @@ func callDoc(callAttrs, callExt, workAttrs string, extra ...string) []byte {
   <process id="p" isExecutable="true">
     <startEvent id="Start"/>
     <sequenceFlow id="f0" sourceRef="Start" targetRef="Call"/>
-    <callActivity id="Call" calledElement="child" ` + callAttrs + `>
+    <callActivity id="Call" calledElement="child">
       <extensionElements>` + callExt + `</extensionElements>
     </callActivity>
     <sequenceFlow id="f1" sourceRef="Call" targetRef="After"/>
@@ -59,7 +59,7 @@ func TestCallActivityRunsTheChildAndResumesTheParentOnce(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, c := deployed(t, callDoc("", `<camunda:in source="x" target="in"/><camunda:out source="out" target="result"/>`,
+			_, c := deployed(t, callDoc(`<camunda:in source="x" target="in"/><camunda:out source="out" target="result"/>`,
 				tc.workAttrs), nil)
 			var calls atomic.Int64
 			c.Register("work", double(&calls))
@@ -88,7 +88,7 @@ func TestCallActivityRunsTheChildAndResumesTheParentOnce(t *testing.T) {
 
 func TestCallActivityUnderRacingWorkersAppliesEachChildOnce(t *testing.T) {
 	t.Parallel()
-	env, c := deployed(t, callDoc("", `<camunda:in source="x" target="in"/><camunda:out source="out" target="result"/>`, ""), nil)
+	env, c := deployed(t, callDoc(`<camunda:in source="x" target="in"/><camunda:out source="out" target="result"/>`, ""), nil)
 	var calls atomic.Int64
 	c.Register("work", double(&calls))
 	// A second client with its own owner races the first for every job: a child that completes
@@ -122,7 +122,7 @@ func TestCallActivityUnderRacingWorkersAppliesEachChildOnce(t *testing.T) {
 
 func TestABPMNErrorUncaughtInTheChildIsThrownAtTheCallActivity(t *testing.T) {
 	t.Parallel()
-	_, c := deployed(t, callDoc("", "", `baton:asyncBefore="true"`,
+	_, c := deployed(t, callDoc("", `baton:asyncBefore="true"`,
 		`<boundaryEvent id="OnNope" attachedToRef="Call"><errorEventDefinition errorRef="E"/></boundaryEvent>
     <sequenceFlow id="f3" sourceRef="OnNope" targetRef="Rejected"/>
     <endEvent id="Rejected"/>`), nil)
@@ -206,7 +206,7 @@ func TestCallActivityBindingsChooseTheCalledVersion(t *testing.T) {
 func TestMultiInstanceCallActivityStartsOneChildPerElement(t *testing.T) {
 	t.Parallel()
 	// callDoc's child, and (below) a new version of p that calls it once per element.
-	_, c := deployed(t, callDoc("", "", ""), nil)
+	_, c := deployed(t, callDoc("", ""), nil)
 	var calls atomic.Int64
 	c.Register("work", double(&calls))
 	parent := model("p", `
