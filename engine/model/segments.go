@@ -22,7 +22,8 @@ type Segment struct {
 	// Ends lists where the segment commits: "before <id>" and "after <id>" (async markers),
 	// "before each <id>" and "after each <id>" (a multi-instance activity's inner markers),
 	// "maybe before <id>" (a baton:async expression decides), "end <id>" (an end event),
-	// "join <id>" (a join where the token may wait for others), "error <id>" (an error end
+	// "join <id>" (a join where the token may wait for others; "join <id>#multiInstanceBody"
+	// where a parallel multi-instance body waits for its other instances), "error <id>" (an error end
 	// event), "call <id>" (a call activity: its Call job starts the child) and "child of <id>"
 	// (the parent waits for the child; the child's Return job continues it).
 	Ends []string `json:"commitsAt"`
@@ -56,8 +57,8 @@ func Segments(d *Definition) []Segment {
 		case "before":
 			n := d.Nodes[id]
 			w.seg.JobType = d.EngineType
-			if n.Kind == ServiceTask {
-				w.seg.JobType = n.TaskType
+			if n.Kind == ServiceTask && n.Loop == nil {
+				w.seg.JobType = n.TaskType // a multi-instance body's job is the engine's
 			}
 			w.run(id)
 		case "after":
@@ -72,7 +73,7 @@ func Segments(d *Definition) []Segment {
 			w.runInner(id)
 		case "after-each":
 			w.seg.JobType = d.EngineType
-			w.bodyEnd(id)
+			w.innerEnd(id)
 		case "call":
 			// The Call job starts the child instance; the token then waits for it.
 			w.seg.JobType = d.EngineType
@@ -155,6 +156,21 @@ func (w *walker) run(id string) {
 	w.runInner(id)
 }
 
+// innerEnd continues after an inner instance of multi-instance activity id ended: the next
+// sequential instance starts (a commit when it is async before), or the body waits for the
+// other parallel instances (a join), or the body ends.
+func (w *walker) innerEnd(id string) {
+	n := w.d.Nodes[id]
+	switch {
+	case n.Loop.Sequential && n.Loop.AsyncBefore:
+		w.end("before each " + id)
+	case n.Loop.Sequential:
+	default:
+		w.end("join " + id + "#multiInstanceBody")
+	}
+	w.bodyEnd(id)
+}
+
 // bodyEnd continues after a multi-instance body ends.
 func (w *walker) bodyEnd(id string) {
 	if n := w.d.Nodes[id]; n.AsyncAfter {
@@ -174,7 +190,7 @@ func (w *walker) activityEnd(id string) {
 		w.end("after each " + id)
 		w.next = append(w.next, "after-each "+id)
 	case n.Loop != nil:
-		w.bodyEnd(id)
+		w.innerEnd(id)
 	case n.AsyncAfter:
 		w.end("after " + id)
 		w.next = append(w.next, "after "+id)

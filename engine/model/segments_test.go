@@ -77,9 +77,31 @@ func TestSegmentsOfCallActivitiesAndMultiInstance(t *testing.T) {
 	want := []Segment{
 		{Entry: "start", Activities: []string{"S", "M#multiInstanceBody"}, TaskTypes: []string{}, Ends: []string{"before each M"}},
 		{Entry: "each M", JobType: "m", Activities: []string{"M"}, TaskTypes: []string{"audit", "m"}, Ends: []string{"after each M"}},
-		{Entry: "after-each M", JobType: DefaultEngineType, Activities: []string{"C"}, TaskTypes: []string{}, Ends: []string{"call C"}},
+		{Entry: "after-each M", JobType: DefaultEngineType, Activities: []string{"C"}, TaskTypes: []string{},
+			Ends: []string{"join M#multiInstanceBody", "call C"}},
 		{Entry: "call C", JobType: DefaultEngineType, Activities: []string{"C"}, TaskTypes: []string{}, Ends: []string{"child of C"}},
 		{Entry: "return C", JobType: DefaultEngineType, Activities: []string{"E"}, TaskTypes: []string{}, Ends: []string{"end E"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("segments:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestSegmentsOfASequentialMultiInstanceAsyncOnItsBody(t *testing.T) {
+	t.Parallel()
+	d := graph(t, []*Node{
+		{ID: "S", Kind: StartEvent},
+		{ID: "M", Kind: ServiceTask, TaskType: "m", AsyncBefore: true,
+			Loop: &MultiInstance{Cardinality: "3", Sequential: true, AsyncBefore: true}},
+		{ID: "E", Kind: EndEvent},
+	}, "S>M", "M>E")
+	got := Segments(d)
+	want := []Segment{
+		{Entry: "start", Activities: []string{"S"}, TaskTypes: []string{}, Ends: []string{"before M"}},
+		// The body's job is the engine's: the inner instances call the delegate.
+		{Entry: "before M", JobType: DefaultEngineType, Activities: []string{"M#multiInstanceBody"}, TaskTypes: []string{},
+			Ends: []string{"before each M"}},
+		{Entry: "each M", JobType: "m", Activities: []string{"M", "E"}, TaskTypes: []string{"m"}, Ends: []string{"before each M", "end E"}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("segments:\n got %+v\nwant %+v", got, want)
