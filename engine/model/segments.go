@@ -165,9 +165,9 @@ func (w *walker) innerEnd(id string) {
 	case n.Loop.Sequential && n.Loop.AsyncBefore:
 		w.end("before each " + id)
 	case n.Loop.Sequential:
-	case n.Loop.AsyncBefore || n.Loop.AsyncAfter:
-		// Parallel instances that commit on their own end in different steps: all but the
-		// last wait for the others.
+	case n.Loop.AsyncBefore || n.Loop.AsyncAfter || n.Kind == CallActivity:
+		// Parallel instances that commit on their own (each child returns in its own step)
+		// end in different steps: all but the last wait for the others.
 		w.end("join " + id + "#multiInstanceBody")
 	}
 	w.bodyEnd(id)
