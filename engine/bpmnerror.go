@@ -75,7 +75,10 @@ func (r *runner) throwFromScope(t *Token, be *BPMNError) error {
 		sub := r.def.Nodes[st.Activity]
 		if catch := r.catcher(sub, be); catch != nil {
 			r.removeScope(st.ID)
-			r.history(EventActivityCancel, st)
+			if st.Loop != LoopInner {
+				// An inner instance is cancelled with its body (boundaryOwner), recorded there.
+				r.history(EventActivityCancel, st)
+			}
 			r.caught(r.boundaryOwner(st), catch, be)
 			return nil
 		}

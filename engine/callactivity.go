@@ -27,6 +27,10 @@ import (
 //     for C (or still waits for the Call job that started C, when the child outran it; the Call
 //     job is then cancelled in the same commit). Then the Return job is consumed in the child.
 //
+// The apply only hands the child's result to the token and leaves it waiting for an End job,
+// which continues the parent (output mappings, end listeners, what follows) under a lease of the
+// parent's own: the parent's delegates, retries and incidents stay the parent's.
+//
 // Killed anywhere, a job runs again: a second start finds the child, and a second return finds
 // the token gone on and only consumes the job. The result is applied once.
 
@@ -36,6 +40,10 @@ func ChildInstanceID(processKey, callJob string) string {
 	return DerivedInstanceID(processKey, "call\x00"+callJob)
 }
 
+// errTransient marks a step's failure that is the infrastructure's (Redis or NATS under a
+// child's start), not the model's: the job is released, not failed.
+var errTransient = errors.New("transient failure")
+
 // businessKeyVar is the name Camunda's execution.processBusinessKey has in call mappings.
 const businessKeyVar = "_businessKey"
 
@@ -44,8 +52,11 @@ func (r *runner) startChild(t *Token, n *model.Node, j *job.Job) error {
 	c := n.Call
 	env := r.vars(t)
 	version, err := r.eng.calledVersion(r.ctx, r.def, c)
-	if err != nil {
+	if errors.Is(err, ErrUnknownProcess) {
 		return &DelegateError{Activity: n.ID, Err: err}
+	}
+	if err != nil {
+		return fmt.Errorf("%w: call activity %q: %w", errTransient, n.ID, err)
 	}
 	vars := map[string]any{}
 	switch {
@@ -92,7 +103,7 @@ func (r *runner) startChild(t *Token, n *model.Node, j *job.Job) error {
 		if errors.Is(err, ErrUnknownProcess) {
 			return &DelegateError{Activity: n.ID, Err: err}
 		}
-		return fmt.Errorf("call activity %q: start %s: %w", n.ID, c.ProcessKey, err)
+		return fmt.Errorf("%w: call activity %q: start %s: %w", errTransient, n.ID, c.ProcessKey, err)
 	}
 	r.eng.log.Debug("call activity started its child", zap.String("instance", r.st.ID),
 		zap.String("activity", n.ID), zap.String("child", res.InstanceID), zap.String("status", res.Status))
@@ -147,61 +158,85 @@ func (r *runner) finish() string {
 	return status
 }
 
-// resumeFromChild applies a completed child to t, the token at the call activity. It reports
-// false, with nothing changed, when t no longer waits for that child.
-func (r *runner) resumeFromChild(child *State) (bool, error) {
+// resumeFromChild hands a completed child to t, the token at its call activity: the child's
+// variables (or the BPMN error that ended it) wait on the token for an End job, which continues
+// the parent under a lease of its own, so that the parent's delegates, retries and incidents are
+// the parent's. It reports false, with nothing changed, when t no longer waits for that child.
+func (r *runner) resumeFromChild(child *State) bool {
 	c := child.Caller
 	t := r.st.token(c.Token)
 	if t == nil || t.Activity != c.Activity {
-		return false, nil
+		return false
 	}
 	switch {
 	case t.Wait == WaitCall && t.Child == child.ID:
 	case t.Wait == WaitJob && t.Job == c.Job:
 		r.cancel = append(r.cancel, c.Job) // the child outran the commit of its Call job
 	default:
-		return false, nil
+		return false
 	}
 	n := r.def.Nodes[t.Activity]
-	t.Wait, t.Job, t.Child = "", "", ""
+	t.Child = ""
 	if child.Thrown != nil {
-		// The child ended with a BPMN error: it is thrown at the call activity.
-		if err := r.throwBPMNError(t, n, child.Thrown); err != nil {
-			return false, err
+		t.Thrown = child.Thrown
+	} else {
+		t.Result = deepCopy(child.Variables).(map[string]any)
+	}
+	r.boundaryOn(t, n, job.End, r.endJobType(n))
+	return true
+}
+
+// endJobType is the task type of an End job at n: its first end listener's, which the worker
+// that runs it needs, else the engine type.
+func (r *runner) endJobType(n *model.Node) string {
+	for _, l := range n.Listeners {
+		if l.Event == model.ListenerEnd {
+			return l.TaskType
 		}
-		return true, r.run()
+	}
+	return r.def.EngineType
+}
+
+// childReturned applies the result of t's child, which an End job resumed: the BPMN error that
+// ended the child is thrown at the call activity; otherwise the child's variables are mapped
+// back and the call activity ends.
+func (r *runner) childReturned(t *Token, n *model.Node) error {
+	result, thrown := t.Result, t.Thrown
+	t.Result, t.Thrown = nil, nil
+	if thrown != nil {
+		return r.throwBPMNError(t, n, thrown)
 	}
 	if t.Locals == nil {
 		t.Locals = map[string]any{}
 	}
 	switch {
 	case len(n.Outputs) > 0 && (n.Call.OutAll || n.Call.OutLocals):
-		for k, v := range child.Variables {
-			t.Locals[k] = deepCopy(v) // the output mappings decide what leaves
+		for k, v := range result {
+			t.Locals[k] = v // the output mappings decide what leaves
 		}
 	case n.Call.OutAll:
-		for k, v := range child.Variables {
-			r.setVar(t, k, deepCopy(v))
+		for k, v := range result {
+			r.setVar(t, k, v)
 		}
 	}
-	childEnv := child.Variables
+	env := result
 	if len(n.Call.Out) > 0 {
-		childEnv = make(map[string]any, len(child.Variables)+1)
-		for k, v := range child.Variables {
-			childEnv[k] = v
+		env = make(map[string]any, len(result)+1)
+		for k, v := range result {
+			env[k] = v
 		}
-		childEnv[businessKeyVar] = child.BusinessKey
+		env[businessKeyVar] = r.st.BusinessKey
 	}
 	for i := range n.Call.Out {
 		m := &n.Call.Out[i]
-		v, err := evalMapping(m, childEnv)
+		v, err := evalMapping(m, env)
 		if err != nil {
-			return false, &DelegateError{Activity: n.ID, Err: fmt.Errorf("call output %w", err)}
+			return &DelegateError{Activity: n.ID, Err: fmt.Errorf("call output %w", err)}
 		}
 		r.setVar(t, m.Target, v)
 	}
 	r.push(opEnd, t, "")
-	return true, r.run()
+	return nil
 }
 
 // executeReturn runs a Return job (claimed in the child): it applies the child's completion to
@@ -228,7 +263,6 @@ func (e *Engine) applyReturn(ctx context.Context, l *Lease) (*Result, error) {
 	}
 	c := child.Caller
 	cctx := context.WithoutCancel(ctx)
-	recorded := map[string]callResult{}
 	for attempt := 0; ; attempt++ {
 		snap, err := e.store.Load(ctx, c.Instance)
 		if errors.Is(err, store.ErrNotFound) {
@@ -248,19 +282,13 @@ func (e *Engine) applyReturn(ctx context.Context, l *Lease) (*Result, error) {
 			}
 			return stop(Result{}, err)
 		}
-		now := time.Now()
-		r := &runner{ctx: ctx, eng: e, def: def, st: st, now: now.UnixMilli(), jobID: j.ID, fence: l.Fence,
-			tries: l.Attempt, recorded: recorded, seen: map[string]int{}}
-		applied, err := r.resumeFromChild(child)
-		e.stats.DelegateCalls.Add(int64(r.calls))
-		if err != nil {
-			if ctx.Err() != nil {
-				return stop(e.release(l))
-			}
-			return stop(e.fail(ctx, l, err))
-		}
-		if !applied {
-			break // applied before (a redelivery), or the parent moved on
+		r := &runner{ctx: ctx, eng: e, def: def, st: st, now: time.Now().UnixMilli(), jobID: j.ID, fence: l.Fence,
+			tries: l.Attempt}
+		if !r.resumeFromChild(child) {
+			// Applied before (a redelivery; the End job may not have been published if that
+			// attempt died after its apply: publish it again), or the parent moved on.
+			e.republishEnd(cctx, snap, st, c)
+			break
 		}
 		status := r.finish()
 		r.assignJobIDs(snap.Version + 1)
@@ -268,7 +296,7 @@ func (e *Engine) applyReturn(ctx context.Context, l *Lease) (*Result, error) {
 		if err != nil {
 			return stop(e.fail(ctx, l, &DelegateError{Activity: c.Activity, Err: err}))
 		}
-		_, _, err = e.store.Apply(cctx, store.Step{Instance: c.Instance, Job: j.ID, ExpectedVersion: snap.Version,
+		_, _, err = e.store.Apply(cctx, store.Step{Instance: c.Instance, Job: j.ID, Fence: l.Fence, ExpectedVersion: snap.Version,
 			State: blob, Status: status, History: hist, NewJobs: entries, Cancel: r.cancel})
 		var conflict *store.ConflictError
 		if errors.As(err, &conflict) {
@@ -287,6 +315,26 @@ func (e *Engine) applyReturn(ctx context.Context, l *Lease) (*Result, error) {
 		return nil, nil
 	}
 	return nil, nil
+}
+
+// republishEnd publishes the End job that a child's return left its caller's token waiting
+// for, when no worker holds it: the attempt that applied the return may have died before
+// publishing it. JetStream drops the copy if it was published (same Nats-Msg-Id).
+func (e *Engine) republishEnd(ctx context.Context, snap *store.Snapshot, st *State, c *Caller) {
+	t := st.token(c.Token)
+	if t == nil || t.Activity != c.Activity || t.Wait != WaitJob || (t.Result == nil && t.Thrown == nil) {
+		return
+	}
+	if _, leased := snap.Leases[t.Job]; leased {
+		return
+	}
+	env, ok := snap.Jobs[t.Job]
+	if !ok {
+		return
+	}
+	if j, err := job.Decode(env); err == nil && j.Kind == job.End {
+		e.publish(ctx, []*job.Job{j}, [][]byte{env})
+	}
 }
 
 // consume commits a job that changes nothing in its own instance but leaving its outbox.

@@ -130,6 +130,7 @@ func TestCallJobKilledAfterStartingTheChildStartsItOnceOnItsRetry(t *testing.T) 
 		t.Fatalf("the child's delegate ran %d times, want once: the retry must find the child", calls.Load())
 	}
 	execute(t, e, onlyJob(t, e, child, job.Return))
+	execute(t, e, onlyJob(t, e, parent, job.End))
 	if runs, v := afterRuns(t, e, parent); runs != 1 || v.Status != StatusCompleted || v.Variables["result"] != "done" {
 		t.Fatalf("parent: After ran %d times, status %s, variables %v", runs, v.Status, v.Variables)
 	}
@@ -152,6 +153,8 @@ func TestReturnJobKilledAfterApplyingToTheParentOnlyConsumesOnItsRetry(t *testin
 		t.Fatal(err)
 	}
 	execute(t, e, onlyJob(t, e, child, job.Return))
+	// The parent holds one End job: the retry applied nothing again.
+	execute(t, e, onlyJob(t, e, parent, job.End))
 	runs, v := afterRuns(t, e, parent)
 	if runs != 1 || v.Status != StatusCompleted {
 		t.Fatalf("parent: After ran %d times, status %s; want the child applied once", runs, v.Status)

@@ -97,7 +97,7 @@ func (s *State) DecodeMsgpack(dec *msgpack.Decoder) error {
 func (t *Token) EncodeMsgpack(enc *msgpack.Encoder) error {
 	w := msgpackmap.Writer{Enc: enc}
 	w.Len(2 + msgpackmap.Count(t.Wait != "", t.Job != "", t.Via != "", t.Parent != "", t.Locals != nil,
-		t.Loop != "", t.Items != nil, t.Child != ""))
+		t.Loop != "", t.Items != nil, t.Child != "", t.Result != nil, t.Thrown != nil))
 	w.Str("id", t.ID)
 	w.Str("a", t.Activity)
 	if t.Wait != "" {
@@ -123,6 +123,12 @@ func (t *Token) EncodeMsgpack(enc *msgpack.Encoder) error {
 	}
 	if t.Child != "" {
 		w.Str("c", t.Child)
+	}
+	if t.Result != nil {
+		w.Value("rs", t.Result)
+	}
+	if t.Thrown != nil {
+		w.Value("th", t.Thrown)
 	}
 	return w.Err
 }
@@ -154,6 +160,11 @@ func (t *Token) DecodeMsgpack(dec *msgpack.Decoder) error {
 			err = dec.Decode(&t.Items)
 		case "c":
 			t.Child, err = dec.DecodeString()
+		case "rs":
+			err = dec.Decode(&t.Result)
+		case "th":
+			t.Thrown = &BPMNError{}
+			err = dec.Decode(t.Thrown)
 		default:
 			err = dec.Skip()
 		}

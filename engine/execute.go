@@ -120,6 +120,14 @@ func (e *Engine) Execute(ctx context.Context, l *Lease) (Result, error) {
 			if ctx.Err() != nil {
 				return e.release(l)
 			}
+			if errors.Is(err, errTransient) {
+				// Redis or NATS failed under the step (starting a child): not the model's
+				// fault, so no attempt is counted. The job runs again.
+				if _, rerr := e.release(l); rerr != nil {
+					return Result{}, fmt.Errorf("%w (and releasing the job: %v)", err, rerr)
+				}
+				return Result{}, err
+			}
 			return e.fail(ctx, l, err)
 		}
 		e.stats.DelegateCalls.Add(int64(r.calls))
@@ -258,6 +266,15 @@ func (r *runner) resume(j *job.Job) error {
 	case job.Call:
 		if err := r.startChild(t, r.def.Nodes[t.Activity], j); err != nil {
 			return err
+		}
+	case job.End:
+		r.resumedEnd, r.resumedEndAt = t, t.Activity
+		if n := r.def.Nodes[t.Activity]; t.Result != nil || t.Thrown != nil {
+			if err := r.childReturned(t, n); err != nil {
+				return err
+			}
+		} else {
+			r.push(opEnd, t, "")
 		}
 	}
 	return r.run()

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 
 	"github.com/batonhq/baton/engine/model"
@@ -34,7 +35,8 @@ func (r *runner) callDelegate(t *Token, n *model.Node, taskType, event, key stri
 func (r *runner) invoke(t *Token, n *model.Node, taskType, event, site string) (callResult, error) {
 	key := site + "#" + strconv.Itoa(r.seen[site])
 	r.seen[site]++
-	if res, ok := r.recorded[key]; ok {
+	ident := r.loopIdentity(t)
+	if res, ok := r.recorded[key]; ok && reflect.DeepEqual(res.ident, ident) {
 		return res, nil
 	}
 	d, found := r.eng.delegate(taskType)
@@ -66,8 +68,28 @@ func (r *runner) invoke(t *Token, n *model.Node, taskType, event, site string) (
 		}
 		res = callResult{set: task.set, local: task.local}
 	}
+	res.ident = ident
 	r.recorded[key] = res
 	return res, nil
+}
+
+// loopIdentity identifies which inner instances of multi-instance activities t runs in: the
+// loop counter and element of each, innermost first; nil outside any. A step replayed after a
+// version conflict may evaluate a collection anew: a recorded result is re-applied only to the
+// instance it was recorded for.
+func (r *runner) loopIdentity(t *Token) []any {
+	var ident []any
+	for cur := t; cur != nil; cur = r.parentToken(cur) {
+		if cur.Loop != LoopInner {
+			continue
+		}
+		n := r.def.Nodes[cur.Activity]
+		ident = append(ident, cur.Activity, cur.Locals[VarLoopCounter])
+		if n.Loop != nil && n.Loop.ElementVariable != "" {
+			ident = append(ident, cur.Locals[n.Loop.ElementVariable])
+		}
+	}
+	return ident
 }
 
 // applyResult writes a delegate's variables: SetVar's where they are defined (else the root
@@ -135,4 +157,19 @@ func (r *runner) missingDelegate(t *Token, n *model.Node) string {
 		return n.TaskType
 	}
 	return missing
+}
+
+// missingEndListener returns the task type of t's first end listener at n whose delegate this
+// engine does not serve, unless an End job resumed t here (then the listener fails, naming its
+// type, rather than bouncing between workers). Empty when every one is here.
+func (r *runner) missingEndListener(t *Token, n *model.Node) string {
+	if t == r.resumedEnd && t.Activity == r.resumedEndAt {
+		return ""
+	}
+	for _, l := range n.Listeners {
+		if l.Event == model.ListenerEnd && !r.eng.hasDelegate(l.TaskType) {
+			return l.TaskType
+		}
+	}
+	return ""
 }

@@ -4,10 +4,13 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/batonhq/baton/engine"
 	"github.com/batonhq/baton/pkg/baton"
+	"github.com/batonhq/baton/pkg/batontest"
 )
 
 func TestExecutionListenersRunAsDelegatesAtStartEndAndTake(t *testing.T) {
@@ -56,7 +59,7 @@ func TestExecutionListenersRunAsDelegatesAtStartEndAndTake(t *testing.T) {
 	}
 }
 
-func TestAListenerWhoseDelegateIsMissingFailsNamingItsType(t *testing.T) {
+func TestAnEndListenerServedElsewhereMakesTheActivityEndAJobOfItsType(t *testing.T) {
 	t.Parallel()
 	doc := model("p", `
     <startEvent id="Start"/>
@@ -66,12 +69,50 @@ func TestAListenerWhoseDelegateIsMissingFailsNamingItsType(t *testing.T) {
     </serviceTask>
     <sequenceFlow id="f1" sourceRef="A" targetRef="End"/>
     <endEvent id="End"/>`)
-	_, c := deployed(t, doc, func(cfg *baton.Config) { cfg.Engine.MaxAttempts = 1 })
-	c.Register("work", baton.DelegateFunc(func(context.Context, *baton.Task) error { return nil }))
+	env, c := deployed(t, doc, nil)
+	var work, audit atomic.Int64
+	c.Register("work", baton.DelegateFunc(func(context.Context, *baton.Task) error { work.Add(1); return nil }))
 	batontestRunTypes(t, c, "work")
-	v := waitStatus(t, c, started(t, c, nil).ID, engine.StatusIncident)
-	if len(v.Incidents) != 1 || !strings.Contains(v.Incidents[0].Error, `"com.acme.Audit"`) ||
-		!strings.Contains(v.Incidents[0].Error, "no delegate registered") {
-		t.Fatalf("incidents %+v: want one naming the listener's task type", v.Incidents)
+	id := started(t, c, nil).ID
+	// The worker of "work" lacks the listener: A's end waits for a job on its type.
+	var v *baton.InstanceView
+	batontest.Eventually(t, 30*time.Second, func() bool {
+		v = show(t, c, id)
+		return len(v.Jobs) == 1 && v.Jobs[0].Kind == "end" && v.Jobs[0].TaskType == "com.acme.Audit"
+	}, "A's end never became a job of the listener's type")
+	if v.Status != engine.StatusRunning || len(v.Incidents) != 0 || count(v.History, engine.EventActivityEnd, "A") != 0 {
+		t.Fatalf("status %s incidents %+v history %+v: want A waiting to end, no incident", v.Status, v.Incidents, v.History)
+	}
+	// A worker of the listener's type ends it.
+	auditor := env.Client(env.Config())
+	auditor.Register("com.acme.Audit", baton.DelegateFunc(func(context.Context, *baton.Task) error { audit.Add(1); return nil }))
+	batontestRunTypes(t, auditor, "com.acme.Audit")
+	waitStatus(t, c, id, engine.StatusCompleted)
+	if work.Load() != 1 || audit.Load() != 1 {
+		t.Fatalf("work ran %d times, the listener %d; want once each", work.Load(), audit.Load())
+	}
+}
+
+func TestAnAsyncNodeWithStartListenersIsAJobOfTheListenersType(t *testing.T) {
+	t.Parallel()
+	doc := model("p", `
+    <startEvent id="Start"/>
+    <sequenceFlow id="f0" sourceRef="Start" targetRef="A"/>
+    <task id="A" baton:asyncBefore="true">
+      <extensionElements><camunda:executionListener event="start" class="audit"/></extensionElements>
+    </task>
+    <sequenceFlow id="f1" sourceRef="A" targetRef="End"/>
+    <endEvent id="End"/>`)
+	_, c := deployed(t, doc, nil)
+	var audit atomic.Int64
+	c.Register("audit", baton.DelegateFunc(func(context.Context, *baton.Task) error { audit.Add(1); return nil }))
+	v := started(t, c, nil)
+	if len(v.Jobs) != 1 || v.Jobs[0].TaskType != "audit" {
+		t.Fatalf("jobs %+v: want A's job on the listener's type, whose workers can start A", v.Jobs)
+	}
+	batontestRunTypes(t, c, "audit")
+	waitStatus(t, c, v.ID, engine.StatusCompleted)
+	if audit.Load() != 1 {
+		t.Fatalf("the listener ran %d times, want once", audit.Load())
 	}
 }

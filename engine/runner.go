@@ -39,6 +39,8 @@ type callResult struct {
 	local map[string]any
 	// bpmnErr is the BPMN error the delegate returned, re-thrown on replay.
 	bpmnErr *BPMNError
+	// ident is the multi-instance identity of the call (runner.loopIdentity).
+	ident []any
 }
 
 // runner executes one step of one instance.
@@ -58,6 +60,10 @@ type runner struct {
 	events []HistoryEvent
 	// cancel lists committed jobs the step removes (their tokens were terminated).
 	cancel []string
+	// resumedEnd is the token an End job resumed, at activity resumedEndAt: its end listeners
+	// run here, or fail.
+	resumedEnd   *Token
+	resumedEndAt string
 
 	// recorded holds delegate results by call key (activity#occurrence) across replays; seen
 	// counts occurrences within this run.
@@ -158,8 +164,18 @@ func (r *runner) arrive(t *Token) error {
 
 func (r *runner) boundary(t *Token, n *model.Node, kind job.Kind) {
 	typ := r.def.EngineType
-	if kind == job.Before && n.Kind == model.ServiceTask && (n.Loop == nil || t.Loop == LoopInner) {
+	switch {
+	case kind != job.Before || (n.Loop != nil && t.Loop != LoopInner):
+		// After jobs, and a multi-instance body's, need no delegate of the node.
+	case n.Kind == model.ServiceTask:
 		typ = n.TaskType
+	default:
+		for _, l := range n.Listeners {
+			if l.Event == model.ListenerStart {
+				typ = l.TaskType // whoever starts the node runs its start listeners
+				break
+			}
+		}
 	}
 	r.boundaryOn(t, n, kind, typ)
 }
@@ -274,6 +290,12 @@ func (r *runner) end(t *Token) error {
 	n := r.def.Nodes[t.Activity]
 	if n.Loop != nil && t.Loop == LoopBody {
 		return r.endBody(t, n)
+	}
+	if typ := r.missingEndListener(t, n); typ != "" {
+		// An implicit boundary before the end listeners: a worker that serves them ends it.
+		r.eng.stats.ImplicitBoundaries.Add(1)
+		r.boundaryOn(t, n, job.End, typ)
+		return nil
 	}
 	r.history(EventActivityEnd, t)
 	if err := r.leaveScope(t, n); err != nil {

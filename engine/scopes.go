@@ -46,8 +46,8 @@ func (r *runner) removeScope(scope string) {
 	for _, t := range r.st.Tokens {
 		if scope == "" || r.inScope(t, scope) {
 			gone[t.ID] = true
-			if t.Wait == WaitScope {
-				r.history(EventActivityCancel, t) // a subprocess that had started
+			if t.Wait == WaitScope || t.Wait == WaitCall {
+				r.history(EventActivityCancel, t) // a subprocess or call activity that had started
 			}
 			if t.Wait == WaitJob && t.Job != "" {
 				r.cancel = append(r.cancel, t.Job)

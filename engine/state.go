@@ -93,6 +93,10 @@ type Token struct {
 	Items []any `msgpack:"it,omitempty"`
 	// Child is the instance a call activity started, while the token waits for it.
 	Child string `msgpack:"c,omitempty"`
+	// Result holds a completed child's variables, and Thrown the BPMN error that ended it,
+	// between the child's return and the call activity's End job, which applies them.
+	Result map[string]any `msgpack:"rs,omitempty"`
+	Thrown *BPMNError     `msgpack:"th,omitempty"`
 }
 
 // History event types.
@@ -188,6 +192,7 @@ func DecodeState(b []byte) (*State, error) {
 	NormalizeNumbers(s.Variables)
 	for _, t := range s.Tokens {
 		NormalizeNumbers(t.Locals)
+		NormalizeNumbers(t.Result)
 		for i := range t.Items {
 			t.Items[i] = normalizeNumber(t.Items[i])
 		}

@@ -31,6 +31,10 @@ const (
 	// Return carries a completed child instance's result to the call activity of its parent.
 	// It lives in the child's outbox; Token and Activity name the child's caller.
 	Return Kind = 4
+	// End resumes at the end of an activity: a call activity whose child's result waits on the
+	// token, or an activity whose end listeners need a delegate the worker that reached its end
+	// lacks.
+	End Kind = 5
 )
 
 func (k Kind) String() string {
@@ -43,6 +47,8 @@ func (k Kind) String() string {
 		return "call"
 	case Return:
 		return "return"
+	case End:
+		return "end"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -108,7 +114,7 @@ func Decode(b []byte) (*Job, error) {
 		return nil, fmt.Errorf("%w: schema version %d", ErrMalformed, j.V)
 	case j.ID == "" || j.Instance == "" || j.Type == "" || j.Token == "" || j.Activity == "":
 		return nil, fmt.Errorf("%w: missing id, instance, type, token or activity", ErrMalformed)
-	case j.Kind < Before || j.Kind > Return:
+	case j.Kind < Before || j.Kind > End:
 		return nil, fmt.Errorf("%w: unknown kind %d", ErrMalformed, j.Kind)
 	}
 	return &j, nil

@@ -11,7 +11,7 @@ type Segment struct {
 	// Entry is where the segment starts: "start" (run by whoever starts the instance), or a
 	// job: "before <id>", "after <id>", "each <id>" and "after-each <id>" (a multi-instance
 	// activity's inner instance), "call <id>" (starts a call activity's child) and
-	// "return <id>" (a completed child continues its parent).
+	// "return <id>" (the End job that a completed child leaves: the call activity ends).
 	Entry string `json:"entry"`
 	// JobType is the task type whose subject carries the entry job; empty for "start".
 	JobType string `json:"jobType,omitempty"`
@@ -81,9 +81,22 @@ func Segments(d *Definition) []Segment {
 			w.end("child of " + id)
 			w.next = append(w.next, "return "+id)
 		case "return":
-			// The child's Return job continues the parent after the call activity.
+			// The End job that the child's return left: the call activity ends (end listeners,
+			// or its error boundary events when the child ended with a BPMN error).
+			n := d.Nodes[id]
 			w.seg.JobType = d.EngineType
+			for _, l := range n.Listeners {
+				if l.Event == ListenerEnd {
+					if w.seg.JobType == d.EngineType {
+						w.seg.JobType = l.TaskType
+					}
+					w.types[l.TaskType] = true
+				}
+			}
 			w.activityEnd(id)
+			for _, b := range n.Boundaries {
+				w.run(b)
+			}
 		}
 		w.seg.TaskTypes = []string{}
 		for t := range w.types {
@@ -164,6 +177,8 @@ func (w *walker) innerEnd(id string) {
 	switch {
 	case n.Loop.Sequential && n.Loop.AsyncBefore:
 		w.end("before each " + id)
+	case n.Loop.Sequential && n.Kind == CallActivity:
+		w.end("call " + id) // the next instance's Call job
 	case n.Loop.Sequential:
 	case n.Loop.AsyncBefore || n.Loop.AsyncAfter || n.Kind == CallActivity:
 		// Parallel instances that commit on their own (each child returns in its own step)
@@ -213,11 +228,17 @@ func (w *walker) runInner(id string) {
 		w.types[n.TaskType] = true
 	}
 	for _, l := range n.Listeners {
-		w.types[l.TaskType] = true
+		// A call activity ends in its End job's segment ("return <id>").
+		if n.Kind != CallActivity || l.Event == ListenerStart {
+			w.types[l.TaskType] = true
+		}
 	}
-	// A caught BPMN error leaves through a boundary event, in the same segment.
-	for _, b := range n.Boundaries {
-		defer w.run(b)
+	// A caught BPMN error leaves through a boundary event, in the same segment (a called
+	// process's error: in the End job's).
+	if n.Kind != CallActivity {
+		for _, b := range n.Boundaries {
+			defer w.run(b)
+		}
 	}
 	if (n.Kind == ParallelGateway || n.Kind == InclusiveGateway) && len(n.Incoming) > 1 {
 		w.end("join " + id)

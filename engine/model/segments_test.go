@@ -107,3 +107,25 @@ func TestSegmentsOfASequentialMultiInstanceAsyncOnItsBody(t *testing.T) {
 		t.Fatalf("segments:\n got %+v\nwant %+v", got, want)
 	}
 }
+
+func TestTheReturnSegmentOfACallActivityRunsItsEndListenersAndErrorPaths(t *testing.T) {
+	t.Parallel()
+	d := graph(t, []*Node{
+		{ID: "S", Kind: StartEvent},
+		{ID: "C", Kind: CallActivity, Call: &CallSpec{ProcessKey: "child"},
+			Listeners: []Listener{{Event: ListenerStart, TaskType: "begin"}, {Event: ListenerEnd, TaskType: "audit"}}},
+		{ID: "Err", Kind: BoundaryEvent, AttachedTo: "C"},
+		{ID: "Failed", Kind: EndEvent},
+		{ID: "E", Kind: EndEvent},
+	}, "S>C", "C>E", "Err>Failed")
+	got := Segments(d)
+	want := []Segment{
+		{Entry: "start", Activities: []string{"S", "C"}, TaskTypes: []string{"begin"}, Ends: []string{"call C"}},
+		{Entry: "call C", JobType: DefaultEngineType, Activities: []string{"C"}, TaskTypes: []string{}, Ends: []string{"child of C"}},
+		{Entry: "return C", JobType: "audit", Activities: []string{"E", "Err", "Failed"}, TaskTypes: []string{"audit"},
+			Ends: []string{"end E", "end Failed"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("segments:\n got %+v\nwant %+v", got, want)
+	}
+}

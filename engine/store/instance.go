@@ -168,11 +168,10 @@ func (s *Store) Commit(ctx context.Context, st Step) (ver int64, done bool, err 
 }
 
 // Apply commits a step that consumes no job of st.Instance: a child instance's result applied to
-// its parent's call activity. st.Job names the applying job (of the child), which the instance
-// remembers, so a client retry of the same apply returns done true; st.Fence is unused. It
-// returns a *ConflictError when the version moved, ErrNotFound for an unknown instance.
+// its parent's call activity. st.Job and st.Fence name the applying job (of the child) and its
+// lease, which the instance remembers, so a client retry of the same attempt returns done true.
+// It returns a *ConflictError when the version moved, ErrNotFound for an unknown instance.
 func (s *Store) Apply(ctx context.Context, st Step) (ver int64, done bool, err error) {
-	st.Fence = 0
 	res, err := s.evalPipe(ctx, applyScript, s.stepKeys(st.Instance), stepArgs(st), dueEntries(st.NewJobs))
 	if err != nil {
 		return 0, false, fmt.Errorf("apply %s to instance %s: %w", st.Job, st.Instance, err)

@@ -160,16 +160,17 @@ return {'OK', tostring(ver)}
 
 // applyScript applies a step that consumes no job of this instance: a child instance's result
 // arriving at its call activity. KEYS[3] is the history list. ARGV = applyId (the job of the
-// other instance that carries the result), unused, expectedVer, then as luaApplyStep. The
-// instance remembers applyId as its last commit, so a client retry answers DONE.
-// Returns {'OK', ver} | {'DONE', ver} | {'CONFLICT', ver} | {'NOTFOUND'}.
+// other instance that carries the result), its lease's fence, expectedVer, then as
+// luaApplyStep. The instance remembers applyId and fence as its last commit, so a client retry
+// of the same attempt answers DONE, and a stale attempt of the same job (another lease) does
+// not. Returns {'OK', ver} | {'DONE', ver} | {'CONFLICT', ver} | {'NOTFOUND'}.
 var applyScript = redis.NewScript(luaApplyStep + `
 local h = redis.call('HMGET', KEYS[1], 'ver', 'lj', 'lf', 'inc', 'xl')
 if not h[1] then return {'NOTFOUND'} end
-if h[2] == ARGV[1] and h[3] == '0' then return {'DONE', h[1]} end
+if h[2] == ARGV[1] and h[3] == ARGV[2] then return {'DONE', h[1]} end
 if h[1] ~= ARGV[3] then return {'CONFLICT', h[1]} end
 local ver, status = apply_step(h)
-redis.call('HSET', KEYS[1], 'ver', ver, 'state', ARGV[4], 'status', status, 'lj', ARGV[1], 'lf', '0')
+redis.call('HSET', KEYS[1], 'ver', ver, 'state', ARGV[4], 'status', status, 'lj', ARGV[1], 'lf', ARGV[2])
 return {'OK', tostring(ver)}
 `)
 

@@ -260,3 +260,42 @@ func TestCancellingALeasedExclusiveJobFreesTheInstance(t *testing.T) {
 		}
 	})
 }
+
+func TestApplyIsOnceForItsAttemptAndConflictsForAStaleOne(t *testing.T) {
+	t.Parallel()
+	forEachTransport(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		// Job c1:3:0 of a child instance, leased with fence 7, applies its result to i1.
+		step := store.Step{Instance: "i1", Job: "c1:3:0", Fence: 7, ExpectedVersion: 1, State: []byte("applied"), Status: "running",
+			NewJobs: []store.NewJob{{ID: "i1:2:0", Envelope: []byte("end"), CheckAt: time.Now()}}, Cancel: []string{"i1:1:1"}}
+		ver, done, err := s.Apply(ctx, step)
+		if err != nil || ver != 2 || done {
+			t.Fatalf("apply: %d %v %v", ver, done, err)
+		}
+		// A client retry of the same attempt answers DONE.
+		if ver, done, err := s.Apply(ctx, step); err != nil || ver != 2 || !done {
+			t.Fatalf("retried apply: %d %v %v, want DONE at version 2", ver, done, err)
+		}
+		// A stale attempt of the same job (another lease, computed at version 1) conflicts: it
+		// must not believe it applied its own step.
+		stale := step
+		stale.Fence, stale.State = 6, []byte("stale")
+		var conflict *store.ConflictError
+		if _, _, err := s.Apply(ctx, stale); !errors.As(err, &conflict) || conflict.Current != 2 {
+			t.Fatalf("stale apply: %v, want a conflict at version 2", err)
+		}
+		snap, err := s.Load(ctx, "i1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(snap.State) != "applied" || string(snap.Jobs["i1:2:0"]) != "end" {
+			t.Fatalf("state %q jobs %v", snap.State, snap.Jobs)
+		}
+		if _, ok := snap.Jobs["i1:1:1"]; ok {
+			t.Error("the cancelled job is still in the outbox")
+		}
+		if _, _, err := s.Apply(ctx, store.Step{Instance: "nobody", Job: "c1:3:0", Fence: 7, ExpectedVersion: 1}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("apply to a missing instance: %v, want ErrNotFound", err)
+		}
+	})
+}
