@@ -16,12 +16,14 @@ import (
 
 	"github.com/batonhq/baton/engine"
 	"github.com/batonhq/baton/examples/order"
+	"github.com/batonhq/baton/examples/shipment"
 	"github.com/batonhq/baton/pkg/baton"
 	"github.com/batonhq/baton/pkg/localserver"
 	"github.com/batonhq/baton/queue"
 )
 
 type devFlags struct {
+	example     string
 	instances   int
 	concurrency int
 	timeout     time.Duration
@@ -34,8 +36,8 @@ func newDevCommand(g *globals) *cobra.Command {
 	var f devFlags
 	cmd := &cobra.Command{
 		Use:   "dev",
-		Short: "Run a complete local Baton and the order example: embedded NATS, Redis, server and worker",
-		Long: `Dev starts everything on this machine and runs the order example end to end:
+		Short: "Run a complete local Baton and an example: embedded NATS, Redis, server and worker",
+		Long: `Dev starts everything on this machine and runs an example process end to end:
 
   - an embedded NATS server with JetStream (port 4222, or a free port when 4222 is taken);
   - Redis: the one given by --redis, else a redis-server from PATH that it starts itself, else
@@ -43,18 +45,21 @@ func newDevCommand(g *globals) *cobra.Command {
   - the server (start messages, engine jobs, reconciler) and a worker with the example's
     delegates, in this process.
 
-It deploys examples/order, publishes --instances start messages to baton.start.order, shows
+It deploys the example (--example: order, the default, or shipment), publishes --instances
+start messages to baton.start.<process> (baton.start.order, baton.start.shipment), shows
 progress every second and prints a summary with continuations per second. It exits 0 only when
 every instance completed. With --keep-running it then stays up, so the other commands can
 inspect what ran (it prints the flags to use).`,
 		Example: `  baton dev
+  baton dev --example shipment --instances 200
   baton dev --instances 10000 --concurrency 128
   baton dev --redis redis://127.0.0.1:6379 --keep-running`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runDev(cmd, g, f) },
 	}
 	fl := cmd.Flags()
-	fl.IntVar(&f.instances, "instances", 1000, "instances of the order example to start")
+	fl.StringVar(&f.example, "example", "order", "the example to run: order (async service tasks, gateways) or shipment (a multi-instance call activity, mappings, listeners, an error boundary)")
+	fl.IntVar(&f.instances, "instances", 1000, "instances of the example to start")
 	fl.IntVar(&f.concurrency, "concurrency", 64, "jobs per task type run at once")
 	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "give up when the instances have not completed by then")
 	fl.IntVar(&f.natsPort, "nats-port", 4222, "port for the embedded NATS server (a free one when taken)")
@@ -63,9 +68,34 @@ inspect what ran (it prints the flags to use).`,
 	return cmd
 }
 
+// devExample is an example `baton dev` can run.
+type devExample struct {
+	file      string // shown as the deployed file's name
+	bpmn      []byte
+	key       string // the process its start messages start
+	register  func(r order.Registrar)
+	variables func(n int) map[string]any // start variables of instance n
+}
+
+// devExamples returns the examples by --example name.
+func devExamples() map[string]devExample {
+	return map[string]devExample{
+		"order": {file: "examples/order/order.bpmn", bpmn: order.BPMN, key: order.ProcessKey, register: order.Register,
+			variables: func(i int) map[string]any {
+				return map[string]any{"amount": int64(20 + (i*37)%200), "orderNo": int64(i)}
+			}},
+		"shipment": {file: "examples/shipment/shipment.bpmn", bpmn: shipment.BPMN, key: shipment.ProcessKey,
+			register: func(r order.Registrar) { shipment.Register(r) }, variables: shipment.Variables},
+	}
+}
+
 func runDev(cmd *cobra.Command, g *globals, f devFlags) error {
 	if f.instances < 0 {
 		return fmt.Errorf("--instances must be >= 0, got %d", f.instances)
+	}
+	ex, ok := devExamples()[f.example]
+	if !ok {
+		return fmt.Errorf("--example %q: there is no such example; choose order or shipment", f.example)
 	}
 	if g.logLevel == "info" && !cmd.Flags().Changed("log-level") {
 		g.logLevel = "warn" // the progress lines are the output; logs only for trouble
@@ -107,12 +137,14 @@ func runDev(cmd *cobra.Command, g *globals, f devFlags) error {
 		return err
 	}
 	defer c.Close()
-	order.Register(c)
-	deps, err := c.DeployBytes(ctx, "examples/order/order.bpmn", order.BPMN)
+	ex.register(c)
+	deps, err := c.DeployBytes(ctx, ex.file, ex.bpmn)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "deployed %s version %d\n", deps[0].Key, deps[0].Version)
+	for _, d := range deps {
+		fmt.Fprintf(out, "deployed %s version %d\n", d.Key, d.Version)
+	}
 
 	wctx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	workerDone := make(chan error, 1)
@@ -122,7 +154,7 @@ func runDev(cmd *cobra.Command, g *globals, f devFlags) error {
 	}()
 	defer func() { stopWorker(); <-workerDone }()
 
-	ok, err := runDevInstances(ctx, out, c, f)
+	ok, err = runDevInstances(ctx, out, c, f, ex)
 	if err != nil {
 		return err
 	}
@@ -138,7 +170,7 @@ func runDev(cmd *cobra.Command, g *globals, f devFlags) error {
 
 // runDevInstances publishes the start messages and reports progress until every instance has
 // completed, the timeout passes or the command is interrupted. It reports whether all completed.
-func runDevInstances(ctx context.Context, out io.Writer, c *baton.Client, f devFlags) (bool, error) {
+func runDevInstances(ctx context.Context, out io.Writer, c *baton.Client, f devFlags, ex devExample) (bool, error) {
 	q := c.Engine().Queue()
 	if err := q.EnsureStreams(ctx); err != nil {
 		return false, err
@@ -149,16 +181,16 @@ func runDevInstances(ctx context.Context, out io.Writer, c *baton.Client, f devF
 	began := time.Now()
 	for i := 0; i < f.instances; i++ {
 		msgID := fmt.Sprintf("dev-%d-%d", run, i)
-		ids[i] = engine.DerivedInstanceID(order.ProcessKey, msgID)
-		vars := map[string]any{"amount": int64(20 + (i*37)%200), "orderNo": int64(i)}
+		ids[i] = engine.DerivedInstanceID(ex.key, msgID)
+		vars := ex.variables(i)
 		if f.latency > 0 {
 			vars["simulateLatencyMs"] = int64(f.latency)
 		}
-		body, err := msgpack.Marshal(engine.StartMessage{Variables: vars, BusinessKey: fmt.Sprintf("order-%d", i)})
+		body, err := msgpack.Marshal(engine.StartMessage{Variables: vars, BusinessKey: fmt.Sprintf("%s-%d", ex.key, i)})
 		if err != nil {
 			return false, err
 		}
-		msgs = append(msgs, queue.Message{Subject: queue.StartSubject(order.ProcessKey), MsgID: msgID, Data: body,
+		msgs = append(msgs, queue.Message{Subject: queue.StartSubject(ex.key), MsgID: msgID, Data: body,
 			Header: nats.Header{}})
 		if len(msgs) == cap(msgs) || i == f.instances-1 {
 			if err := q.Publish(ctx, msgs...); err != nil {
@@ -167,7 +199,7 @@ func runDevInstances(ctx context.Context, out io.Writer, c *baton.Client, f devF
 			msgs = msgs[:0]
 		}
 	}
-	fmt.Fprintf(out, "published %d start messages to %s in %s\n", f.instances, queue.StartSubject(order.ProcessKey),
+	fmt.Fprintf(out, "published %d start messages to %s in %s\n", f.instances, queue.StartSubject(ex.key),
 		time.Since(began).Round(time.Millisecond))
 
 	rdb := c.Engine().Store().Client()

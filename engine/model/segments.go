@@ -57,8 +57,8 @@ func Segments(d *Definition) []Segment {
 		case "before":
 			n := d.Nodes[id]
 			w.seg.JobType = d.EngineType
-			if n.Kind == ServiceTask && n.Loop == nil {
-				w.seg.JobType = n.TaskType // a multi-instance body's job is the engine's
+			if n.Loop == nil { // a multi-instance body's job is the engine's
+				w.seg.JobType = beforeJobType(d, n)
 			}
 			w.run(id)
 		case "after":
@@ -66,10 +66,7 @@ func Segments(d *Definition) []Segment {
 			w.leave(id)
 		case "each":
 			// An inner instance of a multi-instance activity, async before.
-			w.seg.JobType = d.EngineType
-			if n := d.Nodes[id]; n.Kind == ServiceTask {
-				w.seg.JobType = n.TaskType
-			}
+			w.seg.JobType = beforeJobType(d, d.Nodes[id])
 			w.runInner(id)
 		case "after-each":
 			w.seg.JobType = d.EngineType
@@ -107,6 +104,20 @@ func Segments(d *Definition) []Segment {
 		work = append(work, w.next...)
 	}
 	return out
+}
+
+// beforeJobType is the task type of an async-before job at n, as the runtime routes it: a
+// service task's own, else its first start listener's, else the engine type.
+func beforeJobType(d *Definition, n *Node) string {
+	if n.Kind == ServiceTask {
+		return n.TaskType
+	}
+	for _, l := range n.Listeners {
+		if l.Event == ListenerStart {
+			return l.TaskType
+		}
+	}
+	return d.EngineType
 }
 
 func splitEntry(e string) (string, string) {

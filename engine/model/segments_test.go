@@ -129,3 +129,15 @@ func TestTheReturnSegmentOfACallActivityRunsItsEndListenersAndErrorPaths(t *test
 		t.Fatalf("segments:\n got %+v\nwant %+v", got, want)
 	}
 }
+
+func TestAnAsyncNodeWithStartListenersIsAJobOfTheirType(t *testing.T) {
+	t.Parallel()
+	d := graph(t, []*Node{
+		{ID: "S", Kind: StartEvent},
+		{ID: "A", Kind: Task, AsyncBefore: true, Listeners: []Listener{{Event: ListenerStart, TaskType: "audit"}}},
+		{ID: "E", Kind: EndEvent},
+	}, "S>A", "A>E")
+	if got := Segments(d); len(got) != 2 || got[1].Entry != "before A" || got[1].JobType != "audit" {
+		t.Fatalf("segments %+v: want A's job on its start listener's type", got)
+	}
+}
