@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
-	"github.com/batonhq/baton/examples/order"
 	"github.com/batonhq/baton/pkg/baton"
 )
 
@@ -78,18 +77,18 @@ so production workers are programs built with the SDK (package pkg/baton, see
 examples/order/worker). This generic worker serves the engine type (--engine-type, on by
 default) and, with --examples, the delegates of the built-in examples.`,
 		Example: `  baton worker --examples order
+  baton worker --examples order,shipment
   baton worker --examples order --types order.charge --concurrency 64`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			wc := baton.WorkerConfig{TaskTypes: types, ServeEngineType: engineType}
 			return runWorker(cmd, g, &rf, wc, func(c *baton.Client) error {
 				for _, e := range examples {
-					switch e {
-					case "order":
-						order.Register(c)
-					default:
-						return fmt.Errorf("--examples %q: the built-in examples are: order", e)
+					ex, ok := devExamples()[e]
+					if !ok {
+						return fmt.Errorf("--examples %q: the built-in examples are: order, shipment", e)
 					}
+					ex.register(c)
 				}
 				return nil
 			})
