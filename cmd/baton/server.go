@@ -97,7 +97,7 @@ default) and, with --examples, the delegates of the built-in examples.`,
 	rf.register(cmd)
 	cmd.Flags().StringSliceVar(&types, "types", nil, "task types to serve (default: every registered one)")
 	cmd.Flags().BoolVar(&engineType, "engine-type", true, "also serve the engine type _engine")
-	cmd.Flags().StringSliceVar(&examples, "examples", nil, "register the delegates of built-in examples: order")
+	cmd.Flags().StringSliceVar(&examples, "examples", nil, "register the delegates of built-in examples: order, shipment")
 	return cmd
 }
 
