@@ -52,11 +52,8 @@ func (r *runner) startChild(t *Token, n *model.Node, j *job.Job) error {
 	c := n.Call
 	env := r.vars(t)
 	version, err := r.eng.calledVersion(r.ctx, r.def, c)
-	if errors.Is(err, ErrUnknownProcess) {
-		return &DelegateError{Activity: n.ID, Err: err}
-	}
 	if err != nil {
-		return fmt.Errorf("%w: call activity %q: %w", errTransient, n.ID, err)
+		return r.childStartError(n, err)
 	}
 	vars := map[string]any{}
 	switch {
@@ -96,19 +93,26 @@ func (r *runner) startChild(t *Token, n *model.Node, j *job.Job) error {
 		Variables: vars, InstanceID: id,
 		caller: &Caller{Instance: r.st.ID, Token: t.ID, Activity: n.ID, Job: j.ID}})
 	if err != nil {
-		var de *DelegateError
-		if errors.As(err, &de) {
-			return err
-		}
-		if errors.Is(err, ErrUnknownProcess) {
-			return &DelegateError{Activity: n.ID, Err: err}
-		}
-		return fmt.Errorf("%w: call activity %q: start %s: %w", errTransient, n.ID, c.ProcessKey, err)
+		return r.childStartError(n, err)
 	}
 	r.eng.log.Debug("call activity started its child", zap.String("instance", r.st.ID),
 		zap.String("activity", n.ID), zap.String("child", res.InstanceID), zap.String("status", res.Status))
 	t.Wait, t.Job, t.Child = WaitCall, "", res.InstanceID
 	return nil
+}
+
+// childStartError classifies a failure to start a call activity's child: the model's (an
+// unknown or undeployable called process, a failing first step of the child), which counts as
+// a failed attempt, or the infrastructure's (Redis, NATS), which releases the job.
+func (r *runner) childStartError(n *model.Node, err error) error {
+	var de *DelegateError
+	switch {
+	case errors.As(err, &de):
+		return err
+	case errors.Is(err, ErrUnknownProcess) || isDeterministic(err) || model.IsValidationError(err):
+		return &DelegateError{Activity: n.ID, Err: err}
+	}
+	return fmt.Errorf("%w: call activity %q: start %s: %w", errTransient, n.ID, n.Call.ProcessKey, err)
 }
 
 // calledVersion resolves a call activity's binding to a version of the called process.
@@ -181,6 +185,7 @@ func (r *runner) resumeFromChild(child *State) bool {
 		t.Thrown = child.Thrown
 	} else {
 		t.Result = deepCopy(child.Variables).(map[string]any)
+		t.ResultKey = child.BusinessKey
 	}
 	r.boundaryOn(t, n, job.End, r.endJobType(n))
 	return true
@@ -201,8 +206,8 @@ func (r *runner) endJobType(n *model.Node) string {
 // ended the child is thrown at the call activity; otherwise the child's variables are mapped
 // back and the call activity ends.
 func (r *runner) childReturned(t *Token, n *model.Node) error {
-	result, thrown := t.Result, t.Thrown
-	t.Result, t.Thrown = nil, nil
+	result, thrown, childKey := t.Result, t.Thrown, t.ResultKey
+	t.Result, t.Thrown, t.ResultKey = nil, nil, ""
 	if thrown != nil {
 		return r.throwBPMNError(t, n, thrown)
 	}
@@ -212,11 +217,15 @@ func (r *runner) childReturned(t *Token, n *model.Node) error {
 	switch {
 	case len(n.Outputs) > 0 && (n.Call.OutAll || n.Call.OutLocals):
 		for k, v := range result {
-			t.Locals[k] = v // the output mappings decide what leaves
+			if !r.loopBookkeeping(t, k) {
+				t.Locals[k] = v // the output mappings decide what leaves
+			}
 		}
 	case n.Call.OutAll:
 		for k, v := range result {
-			r.setVar(t, k, v)
+			if !r.loopBookkeeping(t, k) {
+				r.setVar(t, k, v)
+			}
 		}
 	}
 	env := result
@@ -225,7 +234,7 @@ func (r *runner) childReturned(t *Token, n *model.Node) error {
 		for k, v := range result {
 			env[k] = v
 		}
-		env[businessKeyVar] = r.st.BusinessKey
+		env[businessKeyVar] = childKey
 	}
 	for i := range n.Call.Out {
 		m := &n.Call.Out[i]
@@ -318,15 +327,15 @@ func (e *Engine) applyReturn(ctx context.Context, l *Lease) (*Result, error) {
 }
 
 // republishEnd publishes the End job that a child's return left its caller's token waiting
-// for, when no worker holds it: the attempt that applied the return may have died before
+// for, when no worker holds it and it has not failed yet: the attempt that applied the return may have died before
 // publishing it. JetStream drops the copy if it was published (same Nats-Msg-Id).
 func (e *Engine) republishEnd(ctx context.Context, snap *store.Snapshot, st *State, c *Caller) {
 	t := st.token(c.Token)
 	if t == nil || t.Activity != c.Activity || t.Wait != WaitJob || (t.Result == nil && t.Thrown == nil) {
 		return
 	}
-	if _, leased := snap.Leases[t.Job]; leased {
-		return
+	if _, leased := snap.Leases[t.Job]; leased || snap.Attempts[t.Job] > 0 {
+		return // held, or waiting out a retry delay: the reconciler republishes it when due
 	}
 	env, ok := snap.Jobs[t.Job]
 	if !ok {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -230,5 +231,63 @@ func TestMultiInstanceCallActivityStartsOneChildPerElement(t *testing.T) {
 	if calls.Load() != 4 || count(v.History, engine.EventActivityEnd, "Call") != 4 ||
 		count(v.History, engine.EventActivityEnd, "Call#multiInstanceBody") != 1 {
 		t.Fatalf("calls %d history %+v: want four children and one body", calls.Load(), v.History)
+	}
+}
+
+func TestAllVariablesCrossingAMultiInstanceCallLeaveItsCountersAlone(t *testing.T) {
+	t.Parallel()
+	// Each child gets every variable, the body's counters included, and gives every one back.
+	_, c := deployed(t, callDoc("", `baton:asyncBefore="true"`), nil)
+	var calls atomic.Int64
+	// The children finish only once all three have started: each got the counters as they were
+	// before any child returned.
+	all := make(chan struct{})
+	var once sync.Once
+	c.Register("work", baton.DelegateFunc(func(ctx context.Context, tk *baton.Task) error {
+		if calls.Add(1) >= 3 {
+			once.Do(func() { close(all) })
+		}
+		select {
+		case <-all:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		tk.SetVar("out", int64(10))
+		return nil
+	}))
+	parent := model("p", `
+    <startEvent id="Start"/>
+    <sequenceFlow id="f0" sourceRef="Start" targetRef="Call"/>
+    <callActivity id="Call" calledElement="child">
+      <extensionElements><camunda:in variables="all"/><camunda:out variables="all"/></extensionElements>
+      <multiInstanceLoopCharacteristics><loopCardinality>3</loopCardinality></multiInstanceLoopCharacteristics>
+    </callActivity>
+    <sequenceFlow id="f1" sourceRef="Call" targetRef="End"/>
+    <endEvent id="End"/>`)
+	if _, err := c.DeployBytes(context.Background(), "parent.bpmn", parent); err != nil {
+		t.Fatal(err)
+	}
+	v := started(t, c, map[string]any{"in": 5})
+	batontestRunTypes(t, c, "work")
+	v = waitStatus(t, c, v.ID, engine.StatusCompleted)
+	if calls.Load() != 3 || v.Variables["out"] != int64(10) || v.Variables["nrOfInstances"] != nil {
+		t.Fatalf("calls %d variables %v: want three children, their out, and no counters left", calls.Load(), v.Variables)
+	}
+}
+
+func TestCallOutputsSeeTheChildsBusinessKey(t *testing.T) {
+	t.Parallel()
+	_, c := deployed(t, callDoc(`<camunda:in businessKey="${'CHILD-' + execution.processBusinessKey}"/>
+      <camunda:out sourceExpression="${execution.processBusinessKey}" target="childKey"/>`, ""), nil)
+	var calls atomic.Int64
+	c.Register("work", double(&calls))
+	res, err := c.Start(context.Background(), baton.StartRequest{ProcessKey: "p", BusinessKey: "PARENT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batontestRunTypes(t, c, "work")
+	v := waitStatus(t, c, res.InstanceID, engine.StatusCompleted)
+	if v.Variables["childKey"] != "CHILD-PARENT" {
+		t.Fatalf("childKey = %v, want the child's business key CHILD-PARENT", v.Variables["childKey"])
 	}
 }

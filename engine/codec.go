@@ -97,7 +97,7 @@ func (s *State) DecodeMsgpack(dec *msgpack.Decoder) error {
 func (t *Token) EncodeMsgpack(enc *msgpack.Encoder) error {
 	w := msgpackmap.Writer{Enc: enc}
 	w.Len(2 + msgpackmap.Count(t.Wait != "", t.Job != "", t.Via != "", t.Parent != "", t.Locals != nil,
-		t.Loop != "", t.Items != nil, t.Child != "", t.Result != nil, t.Thrown != nil))
+		t.Loop != "", t.Items != nil, t.Child != "", t.Result != nil, t.Thrown != nil, t.ResultKey != ""))
 	w.Str("id", t.ID)
 	w.Str("a", t.Activity)
 	if t.Wait != "" {
@@ -129,6 +129,9 @@ func (t *Token) EncodeMsgpack(enc *msgpack.Encoder) error {
 	}
 	if t.Thrown != nil {
 		w.Value("th", t.Thrown)
+	}
+	if t.ResultKey != "" {
+		w.Str("rk", t.ResultKey)
 	}
 	return w.Err
 }
@@ -165,6 +168,8 @@ func (t *Token) DecodeMsgpack(dec *msgpack.Decoder) error {
 		case "th":
 			t.Thrown = &BPMNError{}
 			err = dec.Decode(t.Thrown)
+		case "rk":
+			t.ResultKey, err = dec.DecodeString()
 		default:
 			err = dec.Skip()
 		}

@@ -135,9 +135,9 @@ func (r *runner) takeListeners(t *Token, f *model.Flow) (thrown bool, err error)
 	return false, nil
 }
 
-// missingDelegate returns the task type whose subject should carry t's job when running n here
-// needs a delegate this engine does not serve (a service task's own, or a start or end
-// listener's): the service task's type, else the missing listener's. Empty when all are here.
+// missingDelegate returns the task type whose subject should carry t's job when starting n here
+// needs a delegate this engine does not serve (a service task's own, or a start listener's):
+// the service task's type, else the missing listener's. Empty when all are here.
 // A multi-instance body needs none: its inner instances run the delegates.
 func (r *runner) missingDelegate(t *Token, n *model.Node) string {
 	if n.Loop != nil && t.Loop != LoopInner {
@@ -148,7 +148,8 @@ func (r *runner) missingDelegate(t *Token, n *model.Node) string {
 		missing = n.TaskType
 	}
 	for _, l := range n.Listeners {
-		if missing == "" && l.Event != model.ListenerTake && !r.eng.hasDelegate(l.TaskType) {
+		// End listeners are not needed to start: missingEndListener routes the end.
+		if missing == "" && l.Event == model.ListenerStart && !r.eng.hasDelegate(l.TaskType) {
 			missing = l.TaskType
 		}
 	}

@@ -116,3 +116,33 @@ func TestAnAsyncNodeWithStartListenersIsAJobOfTheListenersType(t *testing.T) {
 		t.Fatalf("the listener ran %d times, want once", audit.Load())
 	}
 }
+
+func TestStartListenersRunWhereTheTokenArrivesAndEndListenersWhereTheyAreServed(t *testing.T) {
+	t.Parallel()
+	doc := model("p", `
+    <startEvent id="Start"/>
+    <sequenceFlow id="f0" sourceRef="Start" targetRef="A"/>
+    <task id="A">
+      <extensionElements>
+        <camunda:executionListener event="start" class="here"/>
+        <camunda:executionListener event="end" class="elsewhere"/>
+      </extensionElements>
+    </task>
+    <sequenceFlow id="f1" sourceRef="A" targetRef="End"/>
+    <endEvent id="End"/>`)
+	env, c := deployed(t, doc, nil)
+	var here, elsewhere atomic.Int64
+	c.Register("here", baton.DelegateFunc(func(context.Context, *baton.Task) error { here.Add(1); return nil }))
+	v := started(t, c, nil)
+	if here.Load() != 1 || len(v.Jobs) != 1 || v.Jobs[0].Kind != "end" || v.Jobs[0].TaskType != "elsewhere" {
+		t.Fatalf("start listener ran %d times, jobs %+v: want it run by the starter and A's end a job on its end listener's type",
+			here.Load(), v.Jobs)
+	}
+	other := env.Client(env.Config())
+	other.Register("elsewhere", baton.DelegateFunc(func(context.Context, *baton.Task) error { elsewhere.Add(1); return nil }))
+	batontestRunTypes(t, other, "elsewhere")
+	waitStatus(t, c, v.ID, engine.StatusCompleted)
+	if here.Load() != 1 || elsewhere.Load() != 1 {
+		t.Fatalf("listeners ran %d and %d times, want once each", here.Load(), elsewhere.Load())
+	}
+}

@@ -186,6 +186,27 @@ func setCounter(t *Token, name string, v int64) {
 	t.Locals[zeebeCounters[name]] = v
 }
 
+// loopBookkeeping reports whether name is a multi-instance variable of a scope t runs in: a
+// body's counters, an inner instance's loopCounter or element. A called child's variables
+// copied back (Camunda's out variables="all", Zeebe's default) never overwrite them: the child
+// received them as they were when it started.
+func (r *runner) loopBookkeeping(t *Token, name string) bool {
+	for cur := t; cur != nil; cur = r.parentToken(cur) {
+		switch cur.Loop {
+		case LoopBody:
+			if _, ok := cur.Locals[name]; ok {
+				return true // a counter, or the output collection
+			}
+		case LoopInner:
+			mi := r.def.Nodes[cur.Activity].Loop
+			if name == VarLoopCounter || (mi != nil && mi.ElementVariable == name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func localInt(t *Token, name string) int64 {
 	v, _ := t.Locals[name].(int64)
 	return v

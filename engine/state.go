@@ -97,6 +97,8 @@ type Token struct {
 	// between the child's return and the call activity's End job, which applies them.
 	Result map[string]any `msgpack:"rs,omitempty"`
 	Thrown *BPMNError     `msgpack:"th,omitempty"`
+	// ResultKey is the completed child's business key, for the call's output mappings.
+	ResultKey string `msgpack:"rk,omitempty"`
 }
 
 // History event types.

@@ -12,9 +12,19 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 )
 
-// SchemaVersion is the version of the envelope encoding written by this build. Decode accepts
-// versions up to it.
-const SchemaVersion = 1
+// SchemaVersion is the newest version of the envelope encoding this build writes. Decode
+// accepts versions up to it. Version 2 added the kinds Call, Return and End; a job of kind
+// Before or After is still written as version 1, so a build that reads only version 1 runs
+// it, and sees a newer job (ErrNewerSchema: not poison) rather than a malformed one.
+const SchemaVersion = 2
+
+// schemaOf is the lowest schema version that can carry kind k.
+func schemaOf(k Kind) int {
+	if k == Before || k == After {
+		return 1
+	}
+	return 2
+}
 
 // Kind says where in the atomic operations a job resumes its token.
 type Kind uint8
@@ -90,9 +100,9 @@ var ErrMalformed = errors.New("malformed job envelope")
 // rolling upgrade). It is not poison: a newer worker can run it.
 var ErrNewerSchema = errors.New("job envelope of a newer schema version")
 
-// Encode returns the msgpack encoding of j with the current schema version.
+// Encode returns the msgpack encoding of j, with the lowest schema version that carries its kind.
 func Encode(j *Job) ([]byte, error) {
-	j.V = SchemaVersion
+	j.V = schemaOf(j.Kind)
 	b, err := msgpack.Marshal(j)
 	if err != nil {
 		return nil, fmt.Errorf("encode job %s: %w", j.ID, err)
@@ -114,8 +124,8 @@ func Decode(b []byte) (*Job, error) {
 		return nil, fmt.Errorf("%w: schema version %d", ErrMalformed, j.V)
 	case j.ID == "" || j.Instance == "" || j.Type == "" || j.Token == "" || j.Activity == "":
 		return nil, fmt.Errorf("%w: missing id, instance, type, token or activity", ErrMalformed)
-	case j.Kind < Before || j.Kind > End:
-		return nil, fmt.Errorf("%w: unknown kind %d", ErrMalformed, j.Kind)
+	case j.Kind < Before || j.Kind > End || j.V < schemaOf(j.Kind):
+		return nil, fmt.Errorf("%w: unknown kind %d for schema version %d", ErrMalformed, j.Kind, j.V)
 	}
 	return &j, nil
 }

@@ -19,8 +19,26 @@ func TestEnvelopeRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *out != *in || out.ID != "i1:3:1" || out.V != SchemaVersion {
+	if *out != *in || out.ID != "i1:3:1" || out.V != 1 {
 		t.Fatalf("round trip: got %+v, want %+v", out, in)
+	}
+}
+
+func TestNewKindsAreWrittenAsSchemaVersion2(t *testing.T) {
+	t.Parallel()
+	for _, k := range []Kind{Call, Return, End} {
+		b, err := Encode(&Job{ID: "a:1:0", Instance: "a", Type: "t", Kind: k, Token: "t1", Activity: "A"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := Decode(b)
+		if err != nil || out.V != 2 || out.Kind != k {
+			t.Fatalf("%v: %+v %v, want version 2: a build that reads only version 1 sees a newer job", k, out, err)
+		}
+		old, _ := msgpack.Marshal(&Job{V: 1, ID: "a:1:0", Instance: "a", Type: "t", Kind: k, Token: "t1", Activity: "A"})
+		if _, err := Decode(old); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%v as version 1: err = %v, want ErrMalformed", k, err)
+		}
 	}
 }
 
