@@ -204,9 +204,20 @@ func (e *Engine) publish(ctx context.Context, jobs []*job.Job, envs [][]byte) {
 	if e.cfg.CrashAfterCommit != nil && e.cfg.CrashAfterCommit(jobs[0].Instance, jobs) {
 		return
 	}
-	msgs := make([]queue.Message, len(jobs))
+	msgs := make([]queue.Message, 0, len(jobs))
+	waits := false
 	for i, j := range jobs {
-		msgs[i] = queue.Message{Subject: queue.JobSubject(j.Type), MsgID: j.ID, Data: envs[i]}
+		if j.Kind == job.Wait {
+			waits = true // a completion claims it; user tasks are listed from their index
+			continue
+		}
+		msgs = append(msgs, queue.Message{Subject: queue.JobSubject(j.Type), MsgID: j.ID, Data: envs[i]})
+	}
+	if waits {
+		e.indexTasks(ctx, jobs)
+	}
+	if len(msgs) == 0 {
+		return
 	}
 	// Bounded: a lost publish acknowledgement must not hold the worker (or its shutdown); the
 	// jobs are in the outbox either way.

@@ -24,6 +24,8 @@ type Lease struct {
 
 	version int64
 	state   []byte
+	// completion holds the variables of a completion that claimed a Wait job.
+	completion map[string]any
 }
 
 // Claim leases j for this engine's owner. It returns store.ErrStale (the job is done: ack its
@@ -93,8 +95,15 @@ type Result struct {
 // ran are not called again; their recorded results are applied to the fresh state.
 func (e *Engine) Execute(ctx context.Context, l *Lease) (Result, error) {
 	j := l.Job
-	if j.Kind == job.Return {
+	switch {
+	case j.Kind == job.Return:
 		return e.executeReturn(ctx, l)
+	case j.Kind == job.Wait && l.completion == nil:
+		// Only a completion ends a wait; a wait job that reached a worker is given back.
+		if _, err := e.release(l); err != nil {
+			return Result{}, err
+		}
+		return Result{Outcome: Released}, nil
 	}
 	recorded := map[string]callResult{}
 	version, blob := l.version, l.state
@@ -115,7 +124,7 @@ func (e *Engine) Execute(ctx context.Context, l *Lease) (Result, error) {
 		now := time.Now()
 		r := &runner{ctx: ctx, eng: e, def: def, st: st, now: now.UnixMilli(), jobID: j.ID, fence: l.Fence,
 			tries: l.Attempt, recorded: recorded, seen: map[string]int{}}
-		if err := r.resume(j); err != nil {
+		if err := r.resume(j, l.completion); err != nil {
 			e.stats.DelegateCalls.Add(int64(r.calls))
 			if ctx.Err() != nil {
 				return e.release(l)
@@ -148,6 +157,7 @@ func (e *Engine) Execute(ctx context.Context, l *Lease) (Result, error) {
 		case err == nil:
 			e.stats.Commits.Add(1)
 			e.publish(cctx, r.jobs, envs)
+			e.unindexCancelled(cctx, r.cancel)
 			if e.cfg.Observer != nil {
 				e.cfg.Observer.JobCommitted(j, time.Since(time.UnixMilli(j.Created)))
 			}
@@ -251,7 +261,7 @@ func isDeterministic(err error) bool {
 }
 
 // resume continues the job's token at its boundary.
-func (r *runner) resume(j *job.Job) error {
+func (r *runner) resume(j *job.Job, completion map[string]any) error {
 	t := r.st.token(j.Token)
 	if t == nil || t.Activity != j.Activity || t.Wait != WaitJob || t.Job != j.ID {
 		return fmt.Errorf("job %s does not match the instance state: token %s is not waiting for it at %s",
@@ -267,6 +277,8 @@ func (r *runner) resume(j *job.Job) error {
 		if err := r.startChild(t, r.def.Nodes[t.Activity], j); err != nil {
 			return err
 		}
+	case job.Wait:
+		r.resumeWait(t, completion)
 	case job.End:
 		r.resumedEnd, r.resumedEndAt = t, t.Activity
 		if n := r.def.Nodes[t.Activity]; t.Result != nil || t.Thrown != nil {

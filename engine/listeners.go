@@ -27,6 +27,13 @@ func (r *runner) callDelegate(t *Token, n *model.Node, taskType, event, key stri
 		return true, r.throwBPMNError(t, n, res.bpmnErr)
 	}
 	r.applyResult(t, res)
+	if res.wait {
+		if event != "" {
+			return false, &DelegateError{Activity: n.ID, TaskType: taskType, Err: errors.New("an execution listener cannot wait")}
+		}
+		r.park(t, n)
+		return true, nil
+	}
 	return false, nil
 }
 
@@ -56,7 +63,7 @@ func (r *runner) invoke(t *Token, n *model.Node, taskType, event, site string) (
 	switch {
 	case errors.As(err, &be):
 		res = callResult{bpmnErr: be}
-	case err != nil:
+	case err != nil && !errors.Is(err, ErrWait):
 		return callResult{}, &DelegateError{Activity: n.ID, TaskType: taskType, Err: err}
 	default:
 		for _, m := range []map[string]any{task.set, task.local} {
@@ -66,7 +73,7 @@ func (r *runner) invoke(t *Token, n *model.Node, taskType, event, site string) (
 				}
 			}
 		}
-		res = callResult{set: task.set, local: task.local}
+		res = callResult{set: task.set, local: task.local, wait: err != nil}
 	}
 	res.ident = ident
 	r.recorded[key] = res

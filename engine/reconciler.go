@@ -93,6 +93,9 @@ func (e *Engine) reconcileJob(ctx context.Context, id string) error {
 	}
 	switch {
 	case ins.Gone, ins.Incident:
+		// A user task that ended leaves the task index too (its completion may have died
+		// before removing the entry).
+		_ = e.store.UnindexTasks(ctx, id)
 		return e.store.Unschedule(ctx, id)
 	case !ins.LeasedUntil.IsZero():
 		return e.store.Schedule(ctx, id, ins.LeasedUntil.Add(time.Second))
@@ -105,6 +108,16 @@ func (e *Engine) reconcileJob(ctx context.Context, id string) error {
 	if err != nil {
 		e.log.Error("outbox holds an undecodable job; leaving it for an operator", zap.String("job", id), zap.Error(err))
 		return e.store.Unschedule(ctx, id)
+	}
+	if j.Kind == job.Wait {
+		// Never published: a completion claims it. Re-write a user task's index entry (its
+		// commit may have died before writing it) and look again in an hour.
+		if j.User != nil {
+			if err := e.reindexTask(ctx, j); err != nil {
+				return err
+			}
+		}
+		return e.store.Schedule(ctx, id, time.Now().Add(WaitRecheck))
 	}
 	msg := queue.Message{Subject: queue.JobSubject(j.Type), MsgID: fmt.Sprintf("%s#r%d", j.ID, ins.Republished), Data: ins.Envelope}
 	if err := e.queue.Publish(ctx, msg); err != nil {

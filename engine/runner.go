@@ -41,6 +41,8 @@ type callResult struct {
 	bpmnErr *BPMNError
 	// ident is the multi-instance identity of the call (runner.loopIdentity).
 	ident []any
+	// wait is set when the delegate returned ErrWait: the token parks at its task.
+	wait bool
 }
 
 // runner executes one step of one instance.
@@ -181,7 +183,7 @@ func (r *runner) boundary(t *Token, n *model.Node, kind job.Kind) {
 }
 
 // boundaryOn makes t wait at n for a job of kind on task type typ.
-func (r *runner) boundaryOn(t *Token, n *model.Node, kind job.Kind, typ string) {
+func (r *runner) boundaryOn(t *Token, n *model.Node, kind job.Kind, typ string) *job.Job {
 	exclusive := !n.NotExclusive
 	if n.Loop != nil && t.Loop == LoopInner {
 		exclusive = !n.Loop.NotExclusive
@@ -191,6 +193,7 @@ func (r *runner) boundaryOn(t *Token, n *model.Node, kind job.Kind, typ string) 
 	r.jobs = append(r.jobs, j)
 	t.Wait = WaitJob
 	t.Job = "" // set when the commit's version is known (assignJobIDs)
+	return j
 }
 
 // assignJobIDs gives the step's jobs their deterministic ids for the version ver the commit
@@ -249,6 +252,8 @@ func (r *runner) start(t *Token) error {
 		// Starting the child touches another instance: it is a job of its own (callactivity.go).
 		r.boundaryOn(t, n, job.Call, r.def.EngineType)
 		return nil
+	case model.UserTask:
+		return r.createUserTask(t, n)
 	}
 	r.push(opEnd, t, "")
 	return nil

@@ -89,7 +89,7 @@ func TestBadInputNamesThePlace(t *testing.T) {
   <process id="p" isExecutable="true">
     <startEvent id="s"/>
     <sequenceFlow id="f" sourceRef="s" targetRef="u"/>
-    <userTask id="u"/>
+    <complexGateway id="u"/>
   </process>
 </definitions>`), 0o644); err != nil {
 		t.Fatal(err)
@@ -107,6 +107,10 @@ func TestBadInputNamesThePlace(t *testing.T) {
 		{"start", "no-such-process"},
 		{"instance", "show", "nope"},
 		{"instance", "show", "x", "-o", "yaml"},
+		{"tasks", "claim", "x:1:0"},
+		{"tasks", "complete", "nope:1:0"},
+		{"tasks", "list", "--due-before", "tomorrow"},
+		{"complete", "--fence", "1"},
 	} {
 		if _, err := run(t, env, args...); err == nil {
 			t.Errorf("%v: want an error", args)
@@ -133,5 +137,58 @@ func TestDeployExplainDryRunStoresNothing(t *testing.T) {
 	keys, _ := env.Redis().Keys(context.Background(), env.Prefix+"*").Result()
 	if len(keys) != 0 {
 		t.Errorf("--dry-run stored %v", keys)
+	}
+}
+
+func TestTasksAreListedClaimedAndCompletedFromTheCommandLine(t *testing.T) {
+	t.Parallel()
+	env := batontest.New(t)
+	file := filepath.Join(t.TempDir(), "approve.bpmn")
+	if err := os.WriteFile(file, []byte(`<?xml version="1.0"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d">
+  <process id="approve" isExecutable="true">
+    <startEvent id="s"/>
+    <sequenceFlow id="f0" sourceRef="s" targetRef="Approve"/>
+    <userTask id="Approve" name="Approve" camunda:candidateGroups="sales"/>
+    <sequenceFlow id="f1" sourceRef="Approve" targetRef="e"/>
+    <endEvent id="e"/>
+  </process>
+</definitions>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, env, "deploy", file); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, env, "start", "approve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSpace(out)
+	out, err = run(t, env, "tasks", "list", "--group", "sales", "-o", "json")
+	var tasks []baton.TaskView
+	if err != nil || json.Unmarshal([]byte(out), &tasks) != nil || len(tasks) != 1 || tasks[0].InstanceID != id {
+		t.Fatalf("tasks list: %q %v", out, err)
+	}
+	task := tasks[0].ID
+	if out, err := run(t, env, "tasks", "claim", task, "--user", "ann"); err != nil || !strings.Contains(out, "claimed by ann") {
+		t.Fatalf("claim: %q %v", out, err)
+	}
+	if _, err := run(t, env, "tasks", "claim", task, "--user", "bob"); err == nil || !strings.Contains(err.Error(), "somebody else") {
+		t.Fatalf("bob claims ann's task: %v, want an error", err)
+	}
+	out, err = run(t, env, "tasks", "list", "--assignee", "ann")
+	if err != nil || !strings.Contains(out, task) || !strings.Contains(out, "ann") {
+		t.Fatalf("table of ann's tasks: %q %v", out, err)
+	}
+	out, err = run(t, env, "tasks", "complete", task, "--var", "approved=true")
+	if err != nil || !strings.Contains(out, "completed") {
+		t.Fatalf("complete: %q %v", out, err)
+	}
+	if _, err := run(t, env, "tasks", "complete", task); err == nil || !strings.Contains(err.Error(), "nothing waits") {
+		t.Fatalf("second completion: %v, want refused", err)
+	}
+	out, err = run(t, env, "instance", "show", id, "-o", "json")
+	if err != nil || !strings.Contains(out, `"status": "completed"`) || !strings.Contains(out, `"approved": true`) {
+		t.Fatalf("instance after completion: %q %v", out, err)
 	}
 }

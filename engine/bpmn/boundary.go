@@ -1,6 +1,8 @@
 package bpmn
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/batonhq/baton/engine/model"
@@ -92,4 +94,17 @@ func (r *processReader) errorCode(def *element, id string, throw bool) string {
 		r.p.add(def.line, id, "errorCode %q of <error id=%q> is a FEEL expression; %s %s a fixed error code", code, e.attr("id"), event, uses)
 	}
 	return code
+}
+
+// checkManualBoundaries reports boundary events attached to a manual task, which never throws an
+// error. Link cannot: a plain task that keeps its element name is, to Link, the stand-in of an
+// unsupported element, already reported.
+func (r *processReader) checkManualBoundaries() {
+	nodes := r.def.Nodes
+	for _, id := range slices.Sorted(maps.Keys(nodes)) {
+		n := nodes[id]
+		if a := nodes[n.AttachedTo]; n.Kind == model.BoundaryEvent && a != nil && a.Kind == model.Task && a.Element == "manualTask" {
+			r.p.add(n.Line, n.ID, "an error boundary event catches BPMN errors of delegates, subprocesses and called processes; the manualTask %q never throws one", a.ID)
+		}
+	}
 }

@@ -187,8 +187,8 @@ func TestParseBoundaryProblems(t *testing.T) {
 		{"incoming flow", attached(task, `<boundaryEvent id="b" attachedToRef="x"><errorEventDefinition /></boundaryEvent>
     <sequenceFlow id="back" sourceRef="x" targetRef="b" />`, ""),
 			[]wantProblem{{id: "b", msg: "a boundary event cannot have incoming sequence flows"}}},
-		{"attached to an unsupported task", attached(`<userTask id="x" />`, `<boundaryEvent id="b" attachedToRef="x"><errorEventDefinition /></boundaryEvent>`, ""),
-			[]wantProblem{{id: "x", msg: "unsupported element <userTask>"}}},
+		{"attached to an unsupported activity", attached(`<adHocSubProcess id="x" />`, `<boundaryEvent id="b" attachedToRef="x"><errorEventDefinition /></boundaryEvent>`, ""),
+			[]wantProblem{{id: "x", msg: "unsupported element <adHocSubProcess>"}}},
 	}
 	for _, def := range []struct{ local, kind string }{
 		{"messageEventDefinition", "message"}, {"signalEventDefinition", "signal"}, {"escalationEventDefinition", "escalation"},

@@ -9,7 +9,7 @@ import (
 // nodeKinds maps the BPMN flow nodes Baton runs to their kind. Send and business-rule tasks are
 // service tasks, and a <task> with a task type from any dialect becomes one too, as does a script
 // task that names a task type instead of a script (Camunda 8's job worker); the node's Element
-// then keeps the BPMN name.
+// then keeps the BPMN name. A manual task is a plain task (Element "manualTask").
 var nodeKinds = map[string]model.NodeKind{
 	"startEvent":             model.StartEvent,
 	"endEvent":               model.EndEvent,
@@ -28,6 +28,8 @@ var nodeKinds = map[string]model.NodeKind{
 	"eventBasedGateway":      model.EventGateway,
 	"intermediateCatchEvent": model.CatchEvent,
 	"receiveTask":            model.ReceiveTask,
+	"userTask":               model.UserTask,
+	"manualTask":             model.Task, // as Camunda runs it: the token passes through
 }
 
 // branching reports whether the outgoing flows of a node of kind k may carry conditions and the
@@ -63,8 +65,6 @@ var ignoredInProcess = map[string]bool{
 
 // unsupportedAdvice says what to model instead of a BPMN element Baton does not run yet.
 var unsupportedAdvice = map[string]string{
-	"userTask":                    "model it as a serviceTask with a task type whose worker hands the work to people",
-	"manualTask":                  "model it as a plain task (it passes through) or as a serviceTask with a task type",
 	"adHocSubProcess":             "model its activities in sequence or in parallel inside an embedded subProcess",
 	"transaction":                 "model it as an embedded subProcess; transactions and compensation come later",
 	"complexGateway":              "model the branches with inclusiveGateway, exclusiveGateway and parallelGateway",

@@ -47,6 +47,13 @@ func FuzzParse(f *testing.F) {
 		`<serviceTask id="x"><extensionElements><zeebe:taskDefinition type="t" /></extensionElements><multiInstanceLoopCharacteristics>` +
 			extensions(`<zeebe:loopCharacteristics inputCollection="=a" inputElement="b" outputCollection="c" outputElement="=d" />`) + `</multiInstanceLoopCharacteristics></serviceTask>`,
 		`<receiveTask id="x" messageRef="m" />`,
+		`<userTask id="x" camunda:assignee="${a}" camunda:candidateUsers="b, ${c}" camunda:candidateGroups="g" camunda:formKey="f" camunda:priority="5" camunda:dueDate="${d}">` +
+			owner("humanPerformer", "${a}") + owner("potentialOwner", "user(u), group(${h}), sales") + extensions(`<camunda:taskListener class="T" />`) + `</userTask>`,
+		`<userTask id="x">` + extensions(`<zeebe:userTask /><zeebe:assignmentDefinition assignee="=a" candidateGroups="s, o" candidateUsers="=[&#34;u&#34;]" />`+
+			`<zeebe:formDefinition formId="f" /><zeebe:taskSchedule dueDate="=d" followUpDate="2025-01-01T00:00:00Z" /><zeebe:priorityDefinition priority="50" />`) + `</userTask>`,
+		`<userTask id="x" flowable:assignee="a" flowable:candidateGroups="${g}" flowable:priority="${p}" flowable:formKey="f" />`,
+		jbpmTask(owner("potentialOwner", "john"), "TaskName", "T", "ActorId", "a,#{b}", "GroupId", "g", "Priority", "3"),
+		`<manualTask id="x" />`,
 		catchEvent("x", `<timerEventDefinition><timeDuration>PT1M</timeDuration></timerEventDefinition>`),
 	} {
 		f.Add([]byte(inlineModel(around(node))))
@@ -149,6 +156,8 @@ func checkFuzzedNode(t *testing.T, d *model.Definition, n *model.Node) {
 		t.Fatalf("node %q: retries %d", n.ID, n.Retries)
 	case n.Element == string(n.Kind):
 		t.Fatalf("node %q: element %q repeats the kind", n.ID, n.Element)
+	case (n.Kind == model.UserTask) != (n.User != nil):
+		t.Fatalf("%s %q has user task spec %+v", n.Kind, n.ID, n.User)
 	case (n.Kind == model.CallActivity) != (n.Call != nil) || n.Call != nil && n.Call.ProcessKey == "":
 		t.Fatalf("%s %q calls %+v", n.Kind, n.ID, n.Call)
 	case n.Loop != nil && (n.Loop.Cardinality == "") == (n.Loop.Collection == ""):
@@ -159,6 +168,13 @@ func checkFuzzedNode(t *testing.T, d *model.Definition, n *model.Node) {
 	for _, l := range n.Listeners {
 		if l.TaskType == "" || l.Event != model.ListenerStart && l.Event != model.ListenerEnd {
 			t.Fatalf("node %q: listener %+v", n.ID, l)
+		}
+	}
+	if n.User != nil {
+		for _, m := range n.User.Values() {
+			if m.Target == "" || (m.Expr != "") != (m.Program() != nil) || m.Expr == "" && m.Value == nil {
+				t.Fatalf("node %q: user task mapping %+v", n.ID, *m)
+			}
 		}
 	}
 	for _, m := range append(append([]model.Mapping(nil), n.Inputs...), n.Outputs...) {

@@ -192,6 +192,21 @@ func plainLoop(m *model.MultiInstance) *model.MultiInstance {
 		AsyncBefore: m.AsyncBefore, AsyncAfter: m.AsyncAfter, NotExclusive: m.NotExclusive}
 }
 
+// plainUser returns the exported fields of u, without compiled programs, for comparisons.
+func plainUser(u *model.UserTaskSpec) *model.UserTaskSpec {
+	if u == nil {
+		return nil
+	}
+	plain := func(m *model.Mapping) *model.Mapping {
+		if m == nil {
+			return nil
+		}
+		return &model.Mapping{Target: m.Target, Expr: m.Expr, Value: m.Value}
+	}
+	return &model.UserTaskSpec{Assignee: plain(u.Assignee), CandidateUsers: plain(u.CandidateUsers), CandidateGroups: plain(u.CandidateGroups),
+		FormKey: u.FormKey, DueDate: plain(u.DueDate), FollowUpDate: plain(u.FollowUpDate), Priority: plain(u.Priority)}
+}
+
 // checkCompiled asserts that Link compiled every expression n carries beside its behaviour.
 func checkCompiled(t *testing.T, n *model.Node) {
 	t.Helper()
@@ -209,6 +224,13 @@ func checkCompiled(t *testing.T, n *model.Node) {
 		mappings("call output", c.Out)
 		if (c.BusinessKey != "") != (c.BusinessKeyProgram() != nil) {
 			t.Errorf("node %q: business key %q compiled to %v", n.ID, c.BusinessKey, c.BusinessKeyProgram())
+		}
+	}
+	if u := n.User; u != nil {
+		for _, m := range u.Values() {
+			if (m.Expr != "") != (m.Program() != nil) {
+				t.Errorf("node %q: user task %s %q compiled to %v", n.ID, m.Target, m.Expr, m.Program())
+			}
 		}
 	}
 	if m := n.Loop; m != nil {

@@ -43,6 +43,7 @@ func readProcess(el *element, roots documentRoots, p *problems) *model.Definitio
 	r.wire()
 	r.checkConditions()
 	r.checkScopes()
+	r.checkManualBoundaries()
 	if len(r.def.Nodes) == 0 {
 		p.add(el.line, r.def.Key, "the process has no flow nodes; model at least a start event and an end event")
 	}
@@ -149,8 +150,8 @@ func (r *processReader) children(el *element, n *model.Node) int {
 
 // activity reads what the flow node el carries beside its behaviour into n: the input/output
 // mappings and execution listeners of its extension elements, and what its kind needs: the called
-// process of a call activity, the message of a receive task, the attributes of an event-based
-// gateway.
+// process of a call activity, the people and form of a user task, the message of a receive task,
+// the attributes of an event-based gateway.
 func (r *processReader) activity(el *element, n *model.Node) {
 	for _, ext := range el.children {
 		if !ext.is(nsBPMN, "extensionElements") {
@@ -172,6 +173,8 @@ func (r *processReader) activity(el *element, n *model.Node) {
 	switch n.Kind {
 	case model.CallActivity:
 		r.callActivity(el, n)
+	case model.UserTask:
+		r.userTask(el, n)
 	case model.ReceiveTask:
 		r.receiveTask(el, n)
 	case model.EventGateway:

@@ -189,8 +189,8 @@ func TestParseSubprocessProblems(t *testing.T) {
 		{"multi-instance subprocess without a collection", inSub("", `      <multiInstanceLoopCharacteristics id="mi" isSequential="true" />
 `+subFlow),
 			[]wantProblem{{id: "x", msg: "multi-instance needs exactly one of loopCardinality and a collection"}}},
-		{"unsupported element inside", inSub("", strings.Replace(subFlow, `<task id="t" />`, `<userTask id="t" />`, 1)),
-			[]wantProblem{{id: "t", msg: "unsupported element <userTask>"}}},
+		{"unsupported element inside", inSub("", strings.Replace(subFlow, `<task id="t" />`, `<complexGateway id="t" />`, 1)),
+			[]wantProblem{{id: "t", msg: "unsupported element <complexGateway>"}}},
 		{"flow declared in the subprocess between process elements", inSub("", subFlow+`
       <sequenceFlow id="misplaced" sourceRef="start" targetRef="end" />`),
 			[]wantProblem{{id: "misplaced", msg: `the sequence flow is declared in subprocess "x" but connects elements of the process; declare it next to the elements it connects`}}},

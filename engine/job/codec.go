@@ -11,7 +11,7 @@ import (
 // work; the wire format is what the tags describe, so any msgpack library reads it.
 func (j *Job) EncodeMsgpack(enc *msgpack.Encoder) error {
 	w := msgpackmap.Writer{Enc: enc}
-	w.Len(9)
+	w.Len(9 + msgpackmap.Count(j.For != "", j.Fence != 0, j.User != nil))
 	w.Int("v", int64(j.V))
 	w.Str("id", j.ID)
 	w.Str("i", j.Instance)
@@ -21,6 +21,15 @@ func (j *Job) EncodeMsgpack(enc *msgpack.Encoder) error {
 	w.Str("a", j.Activity)
 	w.Bool("x", j.Exclusive)
 	w.Int("c", j.Created)
+	if j.For != "" {
+		w.Str("f", j.For)
+	}
+	if j.Fence != 0 {
+		w.Int("fc", j.Fence)
+	}
+	if j.User != nil {
+		w.Value("u", j.User)
+	}
 	return w.Err
 }
 
@@ -52,6 +61,13 @@ func (j *Job) DecodeMsgpack(dec *msgpack.Decoder) error {
 			j.Exclusive, err = dec.DecodeBool()
 		case "c":
 			j.Created, err = dec.DecodeInt64()
+		case "f":
+			j.For, err = dec.DecodeString()
+		case "fc":
+			j.Fence, err = dec.DecodeInt64()
+		case "u":
+			j.User = &UserTask{}
+			err = dec.Decode(j.User)
 		default:
 			err = dec.Skip()
 		}

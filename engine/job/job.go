@@ -13,7 +13,7 @@ import (
 )
 
 // SchemaVersion is the newest version of the envelope encoding this build writes. Decode
-// accepts versions up to it. Version 2 added the kinds Call, Return and End; a job of kind
+// accepts versions up to it. Version 2 added the kinds Call, Return, End and Wait; a job of kind
 // Before or After is still written as version 1, so a build that reads only version 1 runs
 // it, and sees a newer job (ErrNewerSchema: not poison) rather than a malformed one.
 const SchemaVersion = 2
@@ -45,6 +45,9 @@ const (
 	// token, or an activity whose end listeners need a delegate the worker that reached its end
 	// lacks.
 	End Kind = 5
+	// Wait parks a token at an activity until a command completes it: a user task, or a
+	// delegate that returned engine.ErrWait. It is never published; the completion claims it.
+	Wait Kind = 6
 )
 
 func (k Kind) String() string {
@@ -59,6 +62,8 @@ func (k Kind) String() string {
 		return "return"
 	case End:
 		return "end"
+	case Wait:
+		return "wait"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -85,6 +90,28 @@ type Job struct {
 	Exclusive bool `msgpack:"x"`
 	// Created is when the creating commit happened, in Unix milliseconds.
 	Created int64 `msgpack:"c"`
+	// For and Fence are set on a Wait job of a delegate that returned engine.ErrWait: the job
+	// that ran the delegate and that attempt's fencing token, which a completion carries.
+	For   string `msgpack:"f,omitempty"`
+	Fence int64  `msgpack:"fc,omitempty"`
+	// User is set on the Wait job of a user task: who may work on it, as the task was created.
+	User *UserTask `msgpack:"u,omitempty"`
+}
+
+// UserTask is a user task's assignment as evaluated when the task was created.
+type UserTask struct {
+	// Process and Version are the instance's process key and definition version.
+	Process         string   `msgpack:"p,omitempty" json:"processKey,omitempty"`
+	Version         int      `msgpack:"pv,omitempty" json:"definitionVersion,omitempty"`
+	Name            string   `msgpack:"n,omitempty" json:"name,omitempty"`
+	Assignee        string   `msgpack:"a,omitempty" json:"assignee,omitempty"`
+	CandidateUsers  []string `msgpack:"cu,omitempty" json:"candidateUsers,omitempty"`
+	CandidateGroups []string `msgpack:"cg,omitempty" json:"candidateGroups,omitempty"`
+	FormKey         string   `msgpack:"fk,omitempty" json:"formKey,omitempty"`
+	// Due and FollowUp are Unix milliseconds; 0 when unset.
+	Due      int64 `msgpack:"dd,omitempty" json:"due,omitempty"`
+	FollowUp int64 `msgpack:"fd,omitempty" json:"followUp,omitempty"`
+	Priority int64 `msgpack:"pr,omitempty" json:"priority,omitempty"`
 }
 
 // ID builds the deterministic id of the ordinal-th job created by the commit that produced
@@ -124,7 +151,7 @@ func Decode(b []byte) (*Job, error) {
 		return nil, fmt.Errorf("%w: schema version %d", ErrMalformed, j.V)
 	case j.ID == "" || j.Instance == "" || j.Type == "" || j.Token == "" || j.Activity == "":
 		return nil, fmt.Errorf("%w: missing id, instance, type, token or activity", ErrMalformed)
-	case j.Kind < Before || j.Kind > End || j.V < schemaOf(j.Kind):
+	case j.Kind < Before || j.Kind > Wait || j.V < schemaOf(j.Kind):
 		return nil, fmt.Errorf("%w: unknown kind %d for schema version %d", ErrMalformed, j.Kind, j.V)
 	}
 	return &j, nil

@@ -24,9 +24,25 @@ func TestEnvelopeRoundTrip(t *testing.T) {
 	}
 }
 
+func TestWaitJobsRoundTripTheirCompletionKeyAndUserTask(t *testing.T) {
+	t.Parallel()
+	in := &Job{ID: "i:2:0", Instance: "i", Type: "_userTask", Kind: Wait, Token: "t1", Activity: "Approve", Exclusive: true,
+		For: "i:1:0", Fence: 7, User: &UserTask{Process: "p", Version: 2, Name: "Approve", Assignee: "ann",
+			CandidateGroups: []string{"sales"}, FormKey: "f", Due: 5, Priority: 3}}
+	b, err := Encode(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Decode(b)
+	if err != nil || out.For != in.For || out.Fence != 7 || out.User == nil || out.User.Assignee != "ann" ||
+		out.User.CandidateGroups[0] != "sales" || out.User.Version != 2 || out.V != 2 {
+		t.Fatalf("round trip: %+v (user %+v) %v", out, out.User, err)
+	}
+}
+
 func TestNewKindsAreWrittenAsSchemaVersion2(t *testing.T) {
 	t.Parallel()
-	for _, k := range []Kind{Call, Return, End} {
+	for _, k := range []Kind{Call, Return, End, Wait} {
 		b, err := Encode(&Job{ID: "a:1:0", Instance: "a", Type: "t", Kind: k, Token: "t1", Activity: "A"})
 		if err != nil {
 			t.Fatal(err)

@@ -195,7 +195,7 @@ func (d *Definition) linkActivity(n *Node, add func(line int, id, format string,
 	}
 	if mi := n.Loop; mi != nil {
 		switch n.Kind {
-		case Task, ServiceTask, ScriptTask, SubProcess, CallActivity:
+		case Task, ServiceTask, ScriptTask, SubProcess, CallActivity, UserTask:
 		default:
 			add(n.Line, n.ID, "multi-instance on the %s is not supported; put it on a task, subprocess or call activity", n.Kind)
 		}

@@ -56,6 +56,9 @@ const (
 	CatchEvent NodeKind = "intermediateCatchEvent"
 	// ReceiveTask waits for a message: parsed and validated but rejected at deploy for now.
 	ReceiveTask NodeKind = "receiveTask"
+	// UserTask is a wait state: work for people (User). The token waits until the task is
+	// completed through the API, the CLI or NATS.
+	UserTask NodeKind = "userTask"
 )
 
 // Definition is one deployed version of a process: an immutable graph. The zero value is not
@@ -159,6 +162,8 @@ type Node struct {
 	Listeners []Listener `msgpack:"ls,omitempty"`
 	// Call is a call activity's called process and variable mappings; nil for other kinds.
 	Call *CallSpec `msgpack:"call,omitempty"`
+	// User is a user task's assignment, form and dates; nil for other kinds.
+	User *UserTaskSpec `msgpack:"ut,omitempty"`
 	// Loop makes the node a multi-instance activity; nil for a single instance.
 	Loop *MultiInstance `msgpack:"mi,omitempty"`
 	// EventType is a catch event's trigger: "message", "timer", "signal" or "conditional".

@@ -230,6 +230,8 @@ func (d *Definition) Link() error {
 				add(n.Line, n.ID, "a boundary event cannot have incoming sequence flows")
 			}
 		case CallActivity:
+		case UserTask:
+			d.linkUserTask(n, add)
 		case EventGateway:
 			d.linkEventGateway(n, add)
 		case CatchEvent, ReceiveTask:

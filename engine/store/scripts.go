@@ -16,6 +16,7 @@ import "github.com/redis/go-redis/v9"
 //	J:r     how often the reconciler republished it
 //	J:f     the last failed attempt's fence and answer, so a retried fail answers the same
 //	J:x     how often its lease expired and was taken over
+//	J:u     a user task's current assignee, once claimed or unclaimed
 //
 // Fields of the instance hash KEYS[1]: ver, state, status, def, key, bk, created, fence (the
 // fencing-token counter), xl ("<jobId>|<expiryMs>": the live exclusive lease), lj and lf (the last
@@ -132,7 +133,7 @@ local function apply_step(h)
         h[4] = tostring(tonumber(h[4] or '0') - 1)
         redis.call('HSET', KEYS[1], 'inc', h[4])
       end
-      redis.call('HDEL', KEYS[2], r, r .. ':l', r .. ':a', r .. ':r', r .. ':i', r .. ':f', r .. ':x')
+      redis.call('HDEL', KEYS[2], r, r .. ':l', r .. ':a', r .. ':r', r .. ':i', r .. ':f', r .. ':x', r .. ':u')
     end
   end
   local status = ARGV[5]
@@ -151,7 +152,7 @@ local j = redis.call('HMGET', KEYS[2], id, id .. ':l')
 if not j[1] then return {'STALE'} end
 if not j[2] or string.match(j[2], '^(%d+)|') ~= fence then return {'FENCED'} end
 if h[1] ~= ARGV[3] then return {'CONFLICT', h[1]} end
-redis.call('HDEL', KEYS[2], id, id .. ':l', id .. ':a', id .. ':r', id .. ':f', id .. ':x')
+redis.call('HDEL', KEYS[2], id, id .. ':l', id .. ':a', id .. ':r', id .. ':f', id .. ':x', id .. ':u')
 local ver, status = apply_step(h)
 if h[5] and string.sub(h[5], 1, #id + 1) == id .. '|' then redis.call('HDEL', KEYS[1], 'xl') end
 redis.call('HSET', KEYS[1], 'ver', ver, 'state', ARGV[4], 'status', status, 'lj', id, 'lf', fence)
@@ -277,5 +278,5 @@ redis.call('SADD', KEYS[2], ARGV[1])
 return {'OK', ARGV[4]}
 `)
 
-var allScripts = []*redis.Script{claimScript, renewScript, commitScript, applyScript, createScript, failScript,
+var allScripts = []*redis.Script{claimScript, renewScript, commitScript, applyScript, assignScript, createScript, failScript,
 	releaseScript, inspectScript, takeDueScript, deployScript}

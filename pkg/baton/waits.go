@@ -1,0 +1,51 @@
+package baton
+
+import (
+	"context"
+
+	"github.com/batonhq/baton/engine"
+)
+
+// Wait states that a command ends: user tasks and delegates that wait.
+type (
+	// CompleteRequest completes a user task or a waiting delegate. See engine.CompleteRequest.
+	CompleteRequest = engine.CompleteRequest
+	// CompleteResult says what a completion did.
+	CompleteResult = engine.CompleteResult
+	// TaskView is an open user task.
+	TaskView = engine.TaskView
+	// TaskFilter selects user tasks; empty fields match every task.
+	TaskFilter = engine.TaskFilter
+)
+
+// Errors of wait states, for errors.Is.
+var (
+	// ErrWait is what a delegate returns to park its token until Complete. See engine.ErrWait.
+	ErrWait = engine.ErrWait
+	// ErrNotWaiting means nothing waits for a completion: a duplicate, or a token that moved on.
+	ErrNotWaiting = engine.ErrNotWaiting
+	// ErrTaskTaken means a user task is assigned to somebody else.
+	ErrTaskTaken = engine.ErrTaskTaken
+)
+
+// Complete ends a wait exactly once and runs the step that follows, in this process (with the
+// delegates registered here; a service task whose delegate is missing becomes a job).
+func (c *Client) Complete(ctx context.Context, req CompleteRequest) (CompleteResult, error) {
+	return c.eng.Complete(ctx, req)
+}
+
+// Tasks lists the open user tasks that f matches.
+func (c *Client) Tasks(ctx context.Context, f TaskFilter) ([]TaskView, error) {
+	return c.eng.Tasks(ctx, f)
+}
+
+// ClaimTask assigns an open user task to user; it fails with ErrTaskTaken when somebody else
+// holds it.
+func (c *Client) ClaimTask(ctx context.Context, taskID, user string) error {
+	return c.eng.ClaimTask(ctx, taskID, user)
+}
+
+// UnclaimTask takes the assignee off an open user task.
+func (c *Client) UnclaimTask(ctx context.Context, taskID string) error {
+	return c.eng.UnclaimTask(ctx, taskID)
+}
