@@ -322,6 +322,7 @@ func (e *Engine) applyReturn(ctx context.Context, l *Lease) (*Result, error) {
 		e.stats.Commits.Add(1)
 		e.publish(cctx, r.jobs, envs)
 		e.unindexCancelled(cctx, r.cancel)
+		e.cancelChildren(cctx, r.children)
 		return nil, nil
 	}
 	return nil, nil

@@ -158,6 +158,7 @@ func (e *Engine) Execute(ctx context.Context, l *Lease) (Result, error) {
 			e.stats.Commits.Add(1)
 			e.publish(cctx, r.jobs, envs)
 			e.unindexCancelled(cctx, r.cancel)
+			e.cancelChildren(cctx, r.children)
 			if e.cfg.Observer != nil {
 				e.cfg.Observer.JobCommitted(j, time.Since(time.UnixMilli(j.Created)))
 			}

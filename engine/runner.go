@@ -62,6 +62,8 @@ type runner struct {
 	events []HistoryEvent
 	// cancel lists committed jobs the step removes (their tokens were terminated).
 	cancel []string
+	// children lists called instances whose call activities the step removed.
+	children []string
 	// resumedEnd is the token an End job resumed, at activity resumedEndAt: its end listeners
 	// run here, or fail.
 	resumedEnd   *Token

@@ -49,6 +49,9 @@ func (r *runner) removeScope(scope string) {
 			if t.Wait == WaitScope || t.Wait == WaitCall {
 				r.history(EventActivityCancel, t) // a subprocess or call activity that had started
 			}
+			if t.Wait == WaitCall && t.Child != "" {
+				r.children = append(r.children, t.Child) // cancelled after the commit
+			}
 			if t.Wait == WaitJob && t.Job != "" {
 				r.cancel = append(r.cancel, t.Job)
 			}

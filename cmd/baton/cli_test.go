@@ -191,4 +191,19 @@ func TestTasksAreListedClaimedAndCompletedFromTheCommandLine(t *testing.T) {
 	if err != nil || !strings.Contains(out, `"status": "completed"`) || !strings.Contains(out, `"approved": true`) {
 		t.Fatalf("instance after completion: %q %v", out, err)
 	}
+	// Another instance, cancelled while its task is open.
+	out, err = run(t, env, "start", "approve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id = strings.TrimSpace(out)
+	if out, err := run(t, env, "instance", "cancel", id); err != nil || !strings.Contains(out, "cancelled "+id) {
+		t.Fatalf("cancel: %q %v", out, err)
+	}
+	if out, err := run(t, env, "tasks", "list", "-o", "json"); err != nil || strings.TrimSpace(out) != "[]" {
+		t.Fatalf("tasks after cancel: %q %v", out, err)
+	}
+	if out, err := run(t, env, "instance", "cancel", id); err != nil || !strings.Contains(out, "nothing to cancel") {
+		t.Fatalf("second cancel: %q %v", out, err)
+	}
 }

@@ -24,7 +24,7 @@ func newInstanceCommand(g *globals) *cobra.Command {
 		Use:   "show INSTANCE_ID",
 		Short: "Show an instance: status, version, variables, tokens, jobs, incidents and history",
 		Long: `Show prints one instance. With -o json it prints id, processKey, definitionVersion, status
-(running, completed or incident), version, variables, tokens (with activityId), jobs,
+(running, completed, incident or cancelled), version, variables, tokens (with activityId), jobs,
 incidents and history (activity start and end events in commit order).`,
 		Example: `  baton instance show 3f2c9a0e5b7d4c1e8f6a2b3c4d5e6f70 -o json`,
 		Args:    cobra.ExactArgs(1),
@@ -48,7 +48,45 @@ incidents and history (activity start and end events in commit order).`,
 		},
 	}
 	outputFlag(show, &output, "table", "json")
-	cmd.AddCommand(show)
+	cmd.AddCommand(show, newInstanceCancelCommand(g))
+	return cmd
+}
+
+func newInstanceCancelCommand(g *globals) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "cancel INSTANCE_ID",
+		Short: "Cancel a running instance and the instances its call activities started",
+		Long: `Cancel removes every token of the instance and every outstanding job in one commit (a worker
+running one of those jobs finds it gone, and its result is discarded); the instances its call
+activities started are cancelled first. The status becomes "cancelled". Cancelling an instance
+that has ended changes nothing. An instance a call activity started is refused: cancel its
+parent.`,
+		Example: `  baton instance cancel 3f2c9a0e5b7d4c1e8f6a2b3c4d5e6f70`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
+				res, err := c.Cancel(cmd.Context(), args[0])
+				if baton.IsNotFound(err) {
+					return fmt.Errorf("no instance %q", args[0])
+				}
+				if err != nil {
+					return err
+				}
+				if output == "json" {
+					return json.NewEncoder(cmd.OutOrStdout()).Encode(map[string]any{"id": args[0],
+						"status": res.Status, "cancelled": res.Cancelled})
+				}
+				if len(res.Cancelled) == 0 {
+					fmt.Fprintf(cmd.OutOrStdout(), "instance %s had ended (%s); nothing to cancel\n", args[0], res.Status)
+					return nil
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "cancelled %s\n", strings.Join(res.Cancelled, ", "))
+				return nil
+			})
+		},
+	}
+	outputFlag(cmd, &output, "table", "json")
 	return cmd
 }
 

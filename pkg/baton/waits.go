@@ -49,3 +49,13 @@ func (c *Client) ClaimTask(ctx context.Context, taskID, user string) error {
 func (c *Client) UnclaimTask(ctx context.Context, taskID string) error {
 	return c.eng.UnclaimTask(ctx, taskID)
 }
+
+// CancelResult says what Cancel did. See engine.CancelResult.
+type CancelResult = engine.CancelResult
+
+// ErrCalledInstance means an instance was started by a call activity: cancel its parent.
+var ErrCalledInstance = engine.ErrCalledInstance
+
+// Cancel ends a running instance and the instances its call activities started. See
+// engine.Engine.Cancel.
+func (c *Client) Cancel(ctx context.Context, id string) (CancelResult, error) { return c.eng.Cancel(ctx, id) }
