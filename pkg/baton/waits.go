@@ -58,4 +58,6 @@ var ErrCalledInstance = engine.ErrCalledInstance
 
 // Cancel ends a running instance and the instances its call activities started. See
 // engine.Engine.Cancel.
-func (c *Client) Cancel(ctx context.Context, id string) (CancelResult, error) { return c.eng.Cancel(ctx, id) }
+func (c *Client) Cancel(ctx context.Context, id string) (CancelResult, error) {
+	return c.eng.Cancel(ctx, id)
+}
