@@ -215,6 +215,11 @@ func (e *Engine) publish(ctx context.Context, jobs []*job.Job, envs [][]byte) {
 	}
 	if waits {
 		e.indexTasks(ctx, jobs)
+		for _, j := range jobs {
+			if j.Kind == job.Wait && j.Msg != nil {
+				e.subscribe(ctx, j)
+			}
+		}
 	}
 	if len(msgs) == 0 {
 		return

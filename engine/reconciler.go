@@ -110,12 +110,16 @@ func (e *Engine) reconcileJob(ctx context.Context, id string) error {
 		return e.store.Unschedule(ctx, id)
 	}
 	if j.Kind == job.Wait {
-		// Never published: a completion claims it. Re-write a user task's index entry (its
-		// commit may have died before writing it) and look again in an hour.
+		// Never published: a completion claims it. Re-write a user task's index entry, or
+		// subscribe a message wait again (its commit may have died before), and look again
+		// in an hour.
 		if j.User != nil {
 			if err := e.reindexTask(ctx, j); err != nil {
 				return err
 			}
+		}
+		if j.Msg != nil {
+			e.subscribe(ctx, j)
 		}
 		return e.store.Schedule(ctx, id, time.Now().Add(WaitRecheck))
 	}

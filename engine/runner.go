@@ -256,6 +256,8 @@ func (r *runner) start(t *Token) error {
 		return nil
 	case model.UserTask:
 		return r.createUserTask(t, n)
+	case model.CatchEvent, model.ReceiveTask:
+		return r.createMessageCatch(t, n)
 	}
 	r.push(opEnd, t, "")
 	return nil

@@ -168,6 +168,23 @@ func (q *Queue) StartMessages(ctx context.Context) (jetstream.Consumer, error) {
 	return c, nil
 }
 
+// Messages creates or binds the durable consumer of correlation messages (baton.msg.>).
+func (q *Queue) Messages(ctx context.Context) (jetstream.Consumer, error) {
+	c, err := q.js.CreateOrUpdateConsumer(ctx, MsgStream, jetstream.ConsumerConfig{
+		Durable:       MessageConsumer,
+		Description:   "Baton messages to correlate",
+		FilterSubject: MsgPrefix + ">",
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       q.cfg.AckWait,
+		MaxDeliver:    -1,
+		MaxAckPending: q.cfg.MaxAckPending,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("message consumer: %w", err)
+	}
+	return c, nil
+}
+
 // Message is one message to publish.
 type Message struct {
 	Subject string

@@ -24,6 +24,8 @@ const (
 	// StartConsumer is the durable consumer shared by every server that processes start
 	// messages.
 	StartConsumer = "engine-start"
+	// MessageConsumer is the durable consumer shared by every server that correlates messages.
+	MessageConsumer = "engine-msg"
 )
 
 // EncodeToken turns any string (a task type such as "com.acme.Charge", a process key) into
@@ -88,4 +90,16 @@ func ProcessKeyOf(subject string) (string, error) {
 		return "", fmt.Errorf("subject %q is not a start subject (%s<processKey>)", subject, StartPrefix)
 	}
 	return DecodeToken(strings.TrimPrefix(subject, StartPrefix))
+}
+
+// MessageSubject is the subject a message named name is published on: baton.msg.<name>, the
+// name as one token.
+func MessageSubject(name string) string { return MsgPrefix + EncodeToken(name) }
+
+// MessageNameOf returns the message name of a baton.msg.<name> subject.
+func MessageNameOf(subject string) (string, error) {
+	if !strings.HasPrefix(subject, MsgPrefix) {
+		return "", fmt.Errorf("subject %q is not a message subject (%s<messageName>)", subject, MsgPrefix)
+	}
+	return DecodeToken(strings.TrimPrefix(subject, MsgPrefix))
 }

@@ -33,6 +33,9 @@ type Config struct {
 	// StartMessages also consumes start messages (baton.start.>). Default false; `baton server`
 	// sets it.
 	StartMessages bool
+	// Messages also correlates messages published on baton.msg.<messageName>. Default false;
+	// `baton server` turns it on.
+	Messages bool
 	// Reconciler also runs the outbox reconciler. Default false; `baton server` sets it.
 	Reconciler bool
 	// ReconcilerConfig configures the reconciler.
@@ -145,6 +148,12 @@ func (w *Worker) run(ctx context.Context) error {
 		loops = append(loops, &loop{w: w, name: "jobs " + t,
 			bind:   func(c context.Context) (jetstream.Consumer, error) { return w.q.JobConsumer(c, typ) },
 			handle: func(c context.Context, m jetstream.Msg) { w.handleJob(c, typ, m) }})
+	}
+	if w.cfg.Messages {
+		if _, err := w.q.Messages(ctx); err != nil {
+			return err
+		}
+		loops = append(loops, &loop{w: w, name: "messages", bind: w.q.Messages, handle: w.handleMessage})
 	}
 	if w.cfg.StartMessages {
 		if _, err := w.q.StartMessages(ctx); err != nil {

@@ -207,3 +207,47 @@ func TestTasksAreListedClaimedAndCompletedFromTheCommandLine(t *testing.T) {
 		t.Fatalf("second cancel: %q %v", out, err)
 	}
 }
+
+func TestCorrelateFromTheCommandLine(t *testing.T) {
+	t.Parallel()
+	env := batontest.New(t)
+	file := filepath.Join(t.TempDir(), "pay.bpmn")
+	if err := os.WriteFile(file, []byte(`<?xml version="1.0"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+  <message id="M" name="payment-received"/>
+  <process id="pay" isExecutable="true">
+    <startEvent id="s"/>
+    <sequenceFlow id="f0" sourceRef="s" targetRef="Paid"/>
+    <receiveTask id="Paid" messageRef="M"/>
+    <sequenceFlow id="f1" sourceRef="Paid" targetRef="e"/>
+    <endEvent id="e"/>
+  </process>
+</definitions>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, env, "deploy", file); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, env, "start", "pay", "--business-key", "o-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSpace(out)
+	out, err = run(t, env, "correlate", "payment-received", "--key", "o-1", "--var", "amount=4", "--id", "m-1")
+	if err != nil || !strings.Contains(out, "correlated to "+id) {
+		t.Fatalf("correlate: %q %v", out, err)
+	}
+	if out, err := run(t, env, "correlate", "payment-received", "--key", "o-1", "--id", "m-1"); err != nil || !strings.Contains(out, "correlated before") {
+		t.Fatalf("the same message again: %q %v", out, err)
+	}
+	if out, err := run(t, env, "correlate", "payment-received", "--key", "o-9"); err != nil || !strings.Contains(out, "is kept for 1h0m0s") {
+		t.Fatalf("a message nobody waits for: %q %v", out, err)
+	}
+	if _, err := run(t, env, "correlate", "payment-received", "--key", "o-9", "--ttl", "0"); err == nil || !strings.Contains(err.Error(), "no instance waits") {
+		t.Fatalf("--ttl 0 with nobody waiting: %v, want an error", err)
+	}
+	out, err = run(t, env, "instance", "show", id, "-o", "json")
+	if err != nil || !strings.Contains(out, `"status": "completed"`) || !strings.Contains(out, `"amount": 4`) {
+		t.Fatalf("instance: %q %v", out, err)
+	}
+}

@@ -154,7 +154,10 @@ func printExplain(out io.Writer, parsed []parsedFile, output string) error {
 			fmt.Fprintln(w, "  SEGMENT\tJOB ON\tRUNS\tCALLS\tCOMMITS AT")
 			for _, s := range segs {
 				job := s.JobType
-				if job == "" {
+				switch {
+				case job == "" && strings.HasPrefix(s.Entry, "complete "):
+					job = "(the caller of complete or correlate)"
+				case job == "":
 					job = "(the caller of start)"
 				}
 				fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\n", s.Entry, job, strings.Join(s.Activities, ", "),

@@ -45,7 +45,8 @@ func newServerCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "server",
 		Short: "Run the Baton server: start messages, engine jobs and the reconciler",
-		Long: `Server consumes start messages (baton.start.>), runs the engine's own jobs (task type
+		Long: `Server consumes start messages (baton.start.>) and correlates messages (baton.msg.>), runs
+the engine's own jobs (task type
 _engine: async-after continuations, async start events, gateways) and the reconciler that
 republishes committed jobs that were never consumed. Run any number of replicas; they share
 the durable consumers. Service tasks run in worker processes that register their task types.
@@ -55,7 +56,7 @@ finish and are released after it, and it exits 0.`,
 		Example: `  baton server --nats nats://nats:4222 --redis redis://redis:6379`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runWorker(cmd, g, &rf, baton.WorkerConfig{ServeEngineType: true, StartMessages: true, Reconciler: true}, nil)
+			return runWorker(cmd, g, &rf, baton.WorkerConfig{ServeEngineType: true, StartMessages: true, Messages: true, Reconciler: true}, nil)
 		},
 	}
 	rf.register(cmd)

@@ -72,6 +72,7 @@ func (r *processReader) catchDefinition(def *element, n *model.Node) {
 	switch n.EventType {
 	case "message":
 		n.EventRef = r.refName(def, "messageRef", "message", r.roots.messages, n.ID, true)
+		n.CorrelationKey = r.correlationKey(def)
 	case "signal":
 		n.EventRef = r.refName(def, "signalRef", "signal", r.roots.signals, n.ID, true)
 	case "timer":
@@ -135,6 +136,27 @@ func (r *processReader) timer(def *element, id string) string {
 // receiveTask reads the message the receive task el waits for into n.EventRef.
 func (r *processReader) receiveTask(el *element, n *model.Node) {
 	n.EventRef = r.refName(el, "messageRef", "message", r.roots.messages, n.ID, false)
+	n.CorrelationKey = r.correlationKey(el)
+}
+
+// correlationKey returns the correlation key expression of the <message> that el's messageRef
+// names: Zeebe's <zeebe:subscription correlationKey="=orderId"/>; empty when it has none.
+func (r *processReader) correlationKey(el *element) string {
+	m := lookupRef(r.roots.messages, strings.TrimSpace(el.attr("messageRef")))
+	if m == nil {
+		return ""
+	}
+	for _, ext := range m.children {
+		if !ext.is(nsBPMN, "extensionElements") {
+			continue
+		}
+		for _, c := range ext.children {
+			if c.is(nsZeebe, "subscription") {
+				return model.NormalizeExpression(c.attr("correlationKey"))
+			}
+		}
+	}
+	return ""
 }
 
 // eventGateway checks the attributes of the event-based gateway el: Baton reads only the

@@ -11,7 +11,7 @@ import (
 // work; the wire format is what the tags describe, so any msgpack library reads it.
 func (j *Job) EncodeMsgpack(enc *msgpack.Encoder) error {
 	w := msgpackmap.Writer{Enc: enc}
-	w.Len(9 + msgpackmap.Count(j.For != "", j.Fence != 0, j.User != nil))
+	w.Len(9 + msgpackmap.Count(j.For != "", j.Fence != 0, j.User != nil, j.Msg != nil))
 	w.Int("v", int64(j.V))
 	w.Str("id", j.ID)
 	w.Str("i", j.Instance)
@@ -29,6 +29,9 @@ func (j *Job) EncodeMsgpack(enc *msgpack.Encoder) error {
 	}
 	if j.User != nil {
 		w.Value("u", j.User)
+	}
+	if j.Msg != nil {
+		w.Value("m", j.Msg)
 	}
 	return w.Err
 }
@@ -68,6 +71,9 @@ func (j *Job) DecodeMsgpack(dec *msgpack.Decoder) error {
 		case "u":
 			j.User = &UserTask{}
 			err = dec.Decode(j.User)
+		case "m":
+			j.Msg = &MessageSub{}
+			err = dec.Decode(j.Msg)
 		default:
 			err = dec.Skip()
 		}

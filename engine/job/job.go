@@ -96,6 +96,14 @@ type Job struct {
 	Fence int64  `msgpack:"fc,omitempty"`
 	// User is set on the Wait job of a user task: who may work on it, as the task was created.
 	User *UserTask `msgpack:"u,omitempty"`
+	// Msg is set on the Wait job of a message catch: the message it waits for.
+	Msg *MessageSub `msgpack:"m,omitempty"`
+}
+
+// MessageSub is the message a message catch waits for: its name and correlation key.
+type MessageSub struct {
+	Name string `msgpack:"n"`
+	Key  string `msgpack:"k,omitempty"`
 }
 
 // UserTask is a user task's assignment as evaluated when the task was created.

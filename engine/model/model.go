@@ -52,9 +52,10 @@ const (
 	// run yet, so a model with one is rejected at deploy.
 	EventGateway NodeKind = "eventBasedGateway"
 	// CatchEvent is an intermediate catch event (EventType message, timer, signal or
-	// conditional): a wait state, parsed and validated but rejected at deploy for now.
+	// conditional). A message catch waits for a correlated message; the others are parsed and
+	// validated but rejected at deploy for now.
 	CatchEvent NodeKind = "intermediateCatchEvent"
-	// ReceiveTask waits for a message: parsed and validated but rejected at deploy for now.
+	// ReceiveTask waits for a correlated message (EventRef).
 	ReceiveTask NodeKind = "receiveTask"
 	// UserTask is a wait state: work for people (User). The token waits until the task is
 	// completed through the API, the CLI or NATS.
@@ -91,6 +92,7 @@ func (d *Definition) ID() string { return fmt.Sprintf("%s:%d", d.Key, d.Version)
 // Node is one flow node of a process.
 type Node struct {
 	asyncProgram *vm.Program
+	correlation  *vm.Program
 
 	ID   string   `msgpack:"id"`
 	Name string   `msgpack:"n,omitempty"`
@@ -169,8 +171,13 @@ type Node struct {
 	// EventType is a catch event's trigger: "message", "timer", "signal" or "conditional".
 	EventType string `msgpack:"evt,omitempty"`
 	// EventRef is what the trigger refers to: the message or signal name, or the timer's
-	// expression as modelled. Stored now for the wait states.
+	// expression as modelled.
 	EventRef string `msgpack:"evr,omitempty"`
+	// CorrelationKey is a message catch's correlation key expression (Zeebe's
+	// zeebe:subscription correlationKey), evaluated when the token starts waiting; a message
+	// correlates when its key equals the value. Empty: the instance's business key is the key,
+	// as Camunda correlates by business key.
+	CorrelationKey string `msgpack:"ck,omitempty"`
 	// Line is the line of the element in Source, for error messages; 0 when unknown.
 	Line int `msgpack:"l,omitempty"`
 }

@@ -11,7 +11,8 @@ type Segment struct {
 	// Entry is where the segment starts: "start" (run by whoever starts the instance), or a
 	// job: "before <id>", "after <id>", "each <id>" and "after-each <id>" (a multi-instance
 	// activity's inner instance), "call <id>" (starts a call activity's child) and
-	// "return <id>" (the End job that a completed child leaves: the call activity ends).
+	// "return <id>" (the End job that a completed child leaves: the call activity ends), or
+	// "complete <id>" (a wait state's completion, run by whoever completes it; JobType empty).
 	Entry string `json:"entry"`
 	// JobType is the task type whose subject carries the entry job; empty for "start".
 	JobType string `json:"jobType,omitempty"`
@@ -24,8 +25,9 @@ type Segment struct {
 	// "maybe before <id>" (a baton:async expression decides), "end <id>" (an end event),
 	// "join <id>" (a join where the token may wait for others; "join <id>#multiInstanceBody"
 	// where a parallel multi-instance body waits for its other instances), "error <id>" (an error end
-	// event), "call <id>" (a call activity: its Call job starts the child) and "child of <id>"
-	// (the parent waits for the child; the child's Return job continues it).
+	// event), "call <id>" (a call activity: its Call job starts the child), "child of <id>"
+	// (the parent waits for the child; the child's Return job continues it) and "wait <id>" (a
+	// user task or message catch waits for its completion).
 	Ends []string `json:"commitsAt"`
 }
 
@@ -77,6 +79,9 @@ func Segments(d *Definition) []Segment {
 			w.seg.Activities = append(w.seg.Activities, id)
 			w.end("child of " + id)
 			w.next = append(w.next, "return "+id)
+		case "complete":
+			// A wait state's completion (a user task, a message) runs the rest in the caller.
+			w.activityEnd(id)
 		case "return":
 			// The End job that the child's return left: the call activity ends (end listeners,
 			// or its error boundary events when the child ended with a BPMN error).
@@ -260,6 +265,9 @@ func (w *walker) runInner(id string) {
 	case n.Kind == CallActivity:
 		w.end("call " + id)
 		w.next = append(w.next, "call "+id)
+	case n.Kind == UserTask || n.Kind == ReceiveTask || n.Kind == CatchEvent:
+		w.end("wait " + id)
+		w.next = append(w.next, "complete "+id)
 	case n.Kind == EndEvent && n.ErrorEnd:
 		w.end("error " + id)
 	case n.Kind == EndEvent && n.Parent != "":

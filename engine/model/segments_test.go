@@ -141,3 +141,22 @@ func TestAnAsyncNodeWithStartListenersIsAJobOfTheirType(t *testing.T) {
 		t.Fatalf("segments %+v: want A's job on its start listener's type", got)
 	}
 }
+
+func TestWaitStatesEndASegmentAndTheirCompletionStartsOne(t *testing.T) {
+	t.Parallel()
+	d := graph(t, []*Node{
+		{ID: "S", Kind: StartEvent},
+		{ID: "U", Kind: UserTask, User: &UserTaskSpec{}},
+		{ID: "R", Kind: ReceiveTask, EventRef: "paid"},
+		{ID: "E", Kind: EndEvent},
+	}, "S>U", "U>R", "R>E")
+	got := Segments(d)
+	want := []Segment{
+		{Entry: "start", Activities: []string{"S", "U"}, TaskTypes: []string{}, Ends: []string{"wait U"}},
+		{Entry: "complete U", Activities: []string{"R"}, TaskTypes: []string{}, Ends: []string{"wait R"}},
+		{Entry: "complete R", Activities: []string{"E"}, TaskTypes: []string{}, Ends: []string{"end E"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("segments:\n got %+v\nwant %+v", got, want)
+	}
+}

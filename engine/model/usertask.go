@@ -1,6 +1,9 @@
 package model
 
-import "github.com/expr-lang/expr"
+import (
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/vm"
+)
 
 // UserTaskSpec is what a user task says about the people who work on it. Each field is a
 // Mapping used as a value: Expr (an expr-lang expression, evaluated on the token's variables when
@@ -51,3 +54,32 @@ func (d *Definition) linkUserTask(n *Node, add func(line int, id, format string,
 		m.program = p
 	}
 }
+
+// linkMessageCatch checks a receive task or intermediate catch event: a message catch needs a
+// message name and compiles its correlation key; other catch events are wait states Baton does
+// not run yet.
+func (d *Definition) linkMessageCatch(n *Node, add func(line int, id, format string, args ...any)) {
+	if n.Kind == CatchEvent && n.EventType != "message" {
+		what := string(n.Kind)
+		if n.EventType != "" {
+			what = n.EventType + " " + what
+		}
+		add(n.Line, n.ID, "%s is a wait state, which Baton does not run yet; model the wait with a message catch event or a service task whose delegate waits", what)
+		return
+	}
+	if n.EventRef == "" && n.Kind == ReceiveTask {
+		// (A message catch event without one is reported by the parser.)
+		add(n.Line, n.ID, "the receive task waits for no message; set messageRef to the id of a <message> with a name")
+	}
+	if n.CorrelationKey != "" {
+		p, err := expr.Compile(n.CorrelationKey, expr.AllowUndefinedVariables())
+		if err != nil {
+			add(n.Line, n.ID, "correlation key %q does not compile: %v", n.CorrelationKey, oneLine(err))
+			return
+		}
+		n.correlation = p
+	}
+}
+
+// CorrelationProgram is the compiled CorrelationKey, or nil.
+func (n *Node) CorrelationProgram() *vm.Program { return n.correlation }

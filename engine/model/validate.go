@@ -234,12 +234,9 @@ func (d *Definition) Link() error {
 			d.linkUserTask(n, add)
 		case EventGateway:
 			d.linkEventGateway(n, add)
+			add(n.Line, n.ID, "an event-based gateway is a wait state Baton does not run yet; wait for one message with a message catch event or a receive task")
 		case CatchEvent, ReceiveTask:
-			what := string(n.Kind)
-			if n.EventType != "" {
-				what = n.EventType + " " + what
-			}
-			add(n.Line, n.ID, "%s is a wait state, which Baton does not run yet; model the wait with a service task whose delegate polls, or deploy this process once wait states are supported", what)
+			d.linkMessageCatch(n, add)
 		case Task, ParallelGateway, ThrowEvent:
 		default:
 			add(n.Line, n.ID, "unsupported element kind %q", n.Kind)

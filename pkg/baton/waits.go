@@ -61,3 +61,25 @@ var ErrCalledInstance = engine.ErrCalledInstance
 func (c *Client) Cancel(ctx context.Context, id string) (CancelResult, error) {
 	return c.eng.Cancel(ctx, id)
 }
+
+// Messages.
+type (
+	// CorrelateRequest delivers a message. See engine.CorrelateRequest.
+	CorrelateRequest = engine.CorrelateRequest
+	// CorrelateResult says what happened to a message.
+	CorrelateResult = engine.CorrelateResult
+)
+
+// Errors of Correlate, for errors.Is.
+var (
+	// ErrAmbiguous means several instances wait for the message and the request did not say All.
+	ErrAmbiguous = engine.ErrAmbiguous
+	// ErrNoSubscription means no instance waits and the message was not to be buffered.
+	ErrNoSubscription = engine.ErrNoSubscription
+)
+
+// Correlate delivers a message to the instances that wait for it, or buffers it for its TTL.
+// See engine.Engine.Correlate.
+func (c *Client) Correlate(ctx context.Context, req CorrelateRequest) (CorrelateResult, error) {
+	return c.eng.Correlate(ctx, req)
+}
