@@ -97,7 +97,7 @@ func (s *State) DecodeMsgpack(dec *msgpack.Decoder) error {
 func (t *Token) EncodeMsgpack(enc *msgpack.Encoder) error {
 	w := msgpackmap.Writer{Enc: enc}
 	w.Len(2 + msgpackmap.Count(t.Wait != "", t.Job != "", t.Via != "", t.Parent != "", t.Locals != nil,
-		t.Loop != "", t.Items != nil, t.Child != "", t.Result != nil, t.Thrown != nil, t.ResultKey != ""))
+		t.Loop != "", t.Items != nil, t.Child != "", t.Result != nil, t.Thrown != nil, t.ResultKey != "", t.Events != nil))
 	w.Str("id", t.ID)
 	w.Str("a", t.Activity)
 	if t.Wait != "" {
@@ -132,6 +132,9 @@ func (t *Token) EncodeMsgpack(enc *msgpack.Encoder) error {
 	}
 	if t.ResultKey != "" {
 		w.Str("rk", t.ResultKey)
+	}
+	if t.Events != nil {
+		w.Value("ev", t.Events)
 	}
 	return w.Err
 }
@@ -170,6 +173,8 @@ func (t *Token) DecodeMsgpack(dec *msgpack.Decoder) error {
 			err = dec.Decode(t.Thrown)
 		case "rk":
 			t.ResultKey, err = dec.DecodeString()
+		case "ev":
+			err = dec.Decode(&t.Events)
 		default:
 			err = dec.Skip()
 		}

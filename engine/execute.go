@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -264,6 +265,9 @@ func isDeterministic(err error) bool {
 // resume continues the job's token at its boundary.
 func (r *runner) resume(j *job.Job, completion map[string]any) error {
 	t := r.st.token(j.Token)
+	if t != nil && t.Wait == WaitEvents && j.Kind == job.Wait && slices.Contains(t.Events, j.ID) && completion != nil {
+		return r.eventOccurred(t, j, completion)
+	}
 	if t == nil || t.Activity != j.Activity || t.Wait != WaitJob || t.Job != j.ID {
 		return fmt.Errorf("job %s does not match the instance state: token %s is not waiting for it at %s",
 			j.ID, j.Token, j.Activity)

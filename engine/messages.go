@@ -87,6 +87,51 @@ func (r *runner) createMessageCatch(t *Token, n *model.Node) error {
 	return nil
 }
 
+// waitForEvents leaves t at event-based gateway n waiting for the first of the message catches
+// its flows lead to: a wait job for each, subscribed like any message catch.
+func (r *runner) waitForEvents(t *Token, n *model.Node) error {
+	t.Wait, t.Job, t.Events = WaitEvents, "", nil
+	for _, fid := range n.Outgoing {
+		c := r.def.Nodes[r.def.Flows[fid].Target]
+		key := r.st.BusinessKey
+		if p := c.CorrelationProgram(); p != nil {
+			v, err := r.eval(t, p)
+			if err != nil {
+				return &DelegateError{Activity: c.ID, Err: fmt.Errorf("correlation key %q: %w", c.CorrelationKey, err)}
+			}
+			key = ""
+			if v != nil {
+				key = fmt.Sprint(v)
+			}
+		}
+		r.jobs = append(r.jobs, &job.Job{Instance: r.st.ID, Type: MessageType, Kind: job.Wait, Token: t.ID,
+			Activity: c.ID, Exclusive: !n.NotExclusive, Created: r.now, Msg: &job.MessageSub{Name: c.EventRef, Key: key}})
+	}
+	return nil
+}
+
+// eventOccurred moves an event-based gateway's token to the event that happened first: the
+// other events' waits are cancelled in the same commit, and the event completes with its
+// message's variables.
+func (r *runner) eventOccurred(t *Token, j *job.Job, vars map[string]any) error {
+	for _, id := range t.Events {
+		if id != j.ID {
+			r.cancel = append(r.cancel, id)
+		}
+	}
+	gw := r.def.Nodes[t.Activity]
+	r.history(EventActivityEnd, t)
+	for _, fid := range gw.Outgoing {
+		if r.def.Flows[fid].Target == j.Activity {
+			t.Via = fid
+		}
+	}
+	t.Activity, t.Wait, t.Job, t.Events = j.Activity, "", "", nil
+	r.history(EventActivityStart, t)
+	r.resumeWait(t, vars)
+	return r.run()
+}
+
 // Correlate delivers a message to the instances that wait for it, or buffers it for TTL.
 func (e *Engine) Correlate(ctx context.Context, req CorrelateRequest) (CorrelateResult, error) {
 	if strings.TrimSpace(req.Name) == "" {

@@ -126,3 +126,40 @@ func TestAZeebeCorrelationKeyIsEvaluatedWhenTheTokenStartsWaiting(t *testing.T) 
 		t.Fatalf("correlate by the evaluated key: %+v %v", got, err)
 	}
 }
+
+func TestTheFirstEventAfterAnEventBasedGatewayWinsAndTheOthersAreCancelled(t *testing.T) {
+	t.Parallel()
+	doc := model("p", `
+    <startEvent id="Start"/>
+    <sequenceFlow id="f0" sourceRef="Start" targetRef="Which"/>
+    <eventBasedGateway id="Which"/>
+    <sequenceFlow id="f1" sourceRef="Which" targetRef="Paid"/>
+    <sequenceFlow id="f2" sourceRef="Which" targetRef="Cancelled"/>
+    <intermediateCatchEvent id="Paid"><messageEventDefinition messageRef="M_Paid"/></intermediateCatchEvent>
+    <receiveTask id="Cancelled" messageRef="M_Cancel"/>
+    <sequenceFlow id="f3" sourceRef="Paid" targetRef="Shipped"/>
+    <sequenceFlow id="f4" sourceRef="Cancelled" targetRef="Refunded"/>
+    <endEvent id="Shipped"/>
+    <endEvent id="Refunded"/>`, `<message id="M_Paid" name="paid"/>`, `<message id="M_Cancel" name="cancelled"/>`)
+	_, c := deployed(t, doc, nil)
+	ctx := context.Background()
+	id := startKeyed(t, c, "o-1")
+	v := show(t, c, id)
+	if len(v.Tokens) != 1 || v.Tokens[0].State != "waiting-events" || len(v.Jobs) != 2 {
+		t.Fatalf("at the gateway: tokens %+v jobs %+v", v.Tokens, v.Jobs)
+	}
+	res, err := c.Correlate(ctx, baton.CorrelateRequest{Name: "cancelled", CorrelationKey: "o-1", TTL: -1,
+		Variables: map[string]any{"reason": "changed mind"}})
+	if err != nil || len(res.Instances) != 1 {
+		t.Fatalf("cancelled: %+v %v", res, err)
+	}
+	v = show(t, c, id)
+	if v.Status != engine.StatusCompleted || len(v.Jobs) != 0 || v.Variables["reason"] != "changed mind" ||
+		count(v.History, engine.EventActivityEnd, "Refunded") != 1 || count(v.History, engine.EventActivityStart, "Paid") != 0 {
+		t.Fatalf("after the first event: %s jobs %+v variables %v history %+v", v.Status, v.Jobs, v.Variables, v.History)
+	}
+	// The other event's wait went with the commit: its message now finds nobody.
+	if _, err := c.Correlate(ctx, baton.CorrelateRequest{Name: "paid", CorrelationKey: "o-1", TTL: -1}); !errors.Is(err, baton.ErrNoSubscription) {
+		t.Fatalf("the losing event's message: %v, want ErrNoSubscription", err)
+	}
+}

@@ -206,7 +206,9 @@ func (r *runner) assignJobIDs(ver int64) {
 		if j.Kind == job.Return {
 			continue // its token is the caller's, in the parent
 		}
-		if t := r.st.token(j.Token); t != nil {
+		if t := r.st.token(j.Token); t != nil && t.Wait == WaitEvents {
+			t.Events = append(t.Events, j.ID)
+		} else if t != nil {
 			t.Job = j.ID
 		}
 	}
@@ -258,6 +260,8 @@ func (r *runner) start(t *Token) error {
 		return r.createUserTask(t, n)
 	case model.CatchEvent, model.ReceiveTask:
 		return r.createMessageCatch(t, n)
+	case model.EventGateway:
+		return r.waitForEvents(t, n)
 	}
 	r.push(opEnd, t, "")
 	return nil

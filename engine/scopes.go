@@ -55,6 +55,7 @@ func (r *runner) removeScope(scope string) {
 			if t.Wait == WaitJob && t.Job != "" {
 				r.cancel = append(r.cancel, t.Job)
 			}
+			r.cancel = append(r.cancel, t.Events...) // an event-based gateway's waits
 			continue
 		}
 		kept = append(kept, t)

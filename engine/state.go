@@ -29,6 +29,9 @@ const (
 	WaitScope Wait = "scope"
 	// WaitCall: the token is at a call activity whose child instance (Token.Child) runs.
 	WaitCall Wait = "call"
+	// WaitEvents: the token is at an event-based gateway, waiting for the first of its events
+	// (one wait job each, Token.Events).
+	WaitEvents Wait = "events"
 )
 
 // Multi-instance roles of a token (Token.Loop).
@@ -99,6 +102,8 @@ type Token struct {
 	Thrown *BPMNError     `msgpack:"th,omitempty"`
 	// ResultKey is the completed child's business key, for the call's output mappings.
 	ResultKey string `msgpack:"rk,omitempty"`
+	// Events are the wait jobs of the events an event-based gateway's token waits for.
+	Events []string `msgpack:"ev,omitempty"`
 }
 
 // History event types.

@@ -102,6 +102,8 @@ func (e *Engine) Instance(ctx context.Context, id string) (*InstanceView, error)
 			state = "waiting-scope"
 		case WaitCall:
 			state = "waiting-call"
+		case WaitEvents:
+			state = "waiting-events"
 		}
 		v.Tokens = append(v.Tokens, TokenView{ID: t.ID, ActivityID: t.Activity, State: state, JobID: t.Job,
 			ParentID: t.Parent, Variables: t.Locals, Loop: t.Loop, ChildID: t.Child})

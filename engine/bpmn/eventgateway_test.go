@@ -12,9 +12,6 @@ import (
 // waitState is the start of Link's problem for a catch event that is not a message catch.
 const waitState = "is a wait state, which Baton does not run yet"
 
-// gatewayWait is Link's problem for an event-based gateway.
-const gatewayWait = "an event-based gateway is a wait state Baton does not run yet"
-
 // gatewayModel is an inline model in which the event-based gateway "g" (with the attributes
 // attrs) leads to each of the branches, flow node elements with the ids c1, c2, ..., which lead
 // to the end event; roots are added as root elements.
@@ -41,7 +38,7 @@ func catchEvent(id, def string) string {
 
 // TestParseEventGatewayFile checks a Camunda Modeler file with an event-based gateway before
 // message, timer and signal catch events and a receive task, and a conditional catch event: the
-// gateway and every wait state but the message catches are reported, and nothing else.
+// timer, signal and conditional catch events are reported, and nothing else.
 func TestParseEventGatewayFile(t *testing.T) {
 	t.Parallel()
 	const file = "camunda7_eventgateway.bpmn"
@@ -52,7 +49,6 @@ func TestParseEventGatewayFile(t *testing.T) {
 		t.Errorf("got %d definitions, want none: wait states are rejected", len(defs))
 	}
 	checkProblems(t, path, text, err, []wantProblem{
-		{id: "Gateway_Wait", msg: gatewayWait},
 		{id: "Event_Late", msg: "timer intermediateCatchEvent " + waitState},
 		{id: "Event_Recall", msg: "signal intermediateCatchEvent " + waitState},
 		{id: "Event_Stock", msg: "conditional intermediateCatchEvent " + waitState},
@@ -127,43 +123,42 @@ func TestParseEventGatewayProblems(t *testing.T) {
 	timer := catchEvent("c2", `<timerEventDefinition><timeDuration>PT1H</timeDuration></timerEventDefinition>`)
 	waitC1 := wantProblem{id: "c1", msg: waitState}
 	waitC2 := wantProblem{id: "c2", msg: "timer intermediateCatchEvent " + waitState}
-	waitG := wantProblem{id: "g", msg: gatewayWait}
 	noMessage := wantProblem{id: "c1", msg: "the receive task waits for no message"}
 	tests := []problemCase{
 		{"two event definitions", gatewayModel("", "", catchEvent("c1", `<messageEventDefinition messageRef="m" /><timerEventDefinition id="td"><timeCycle>R/PT1H</timeCycle></timerEventDefinition>`), timer),
-			[]wantProblem{{id: "c1", needle: ` id="td"`, msg: "an intermediate catch event with two event definitions is not supported"}, waitC2, waitG}},
+			[]wantProblem{{id: "c1", needle: ` id="td"`, msg: "an intermediate catch event with two event definitions is not supported"}, waitC2}},
 		{"timer without time", gatewayModel("", "", catchEvent("c1", `<timerEventDefinition id="td" />`), timer),
-			[]wantProblem{{id: "c1", needle: ` id="td"`, msg: "the timer has no timeDate, timeDuration or timeCycle; set one"}, waitC1, waitC2, waitG}},
+			[]wantProblem{{id: "c1", needle: ` id="td"`, msg: "the timer has no timeDate, timeDuration or timeCycle; set one"}, waitC1, waitC2}},
 		{"timer with two times", gatewayModel("", "", catchEvent("c1", `<timerEventDefinition><timeDuration>PT1M</timeDuration><timeCycle>R/PT1H</timeCycle></timerEventDefinition>`), timer),
-			[]wantProblem{{id: "c1", needle: "<timeCycle>R/PT1H", msg: "the timer has both a timeDuration and a timeCycle; keep one"}, waitC1, waitC2, waitG}},
+			[]wantProblem{{id: "c1", needle: "<timeCycle>R/PT1H", msg: "the timer has both a timeDuration and a timeCycle; keep one"}, waitC1, waitC2}},
 		{"empty timer duration", gatewayModel("", "", catchEvent("c1", `<timerEventDefinition><timeDuration id="empty" /></timerEventDefinition>`), timer),
-			[]wantProblem{{id: "c1", needle: ` id="empty"`, msg: "the timer's timeDuration is empty"}, waitC1, waitC2, waitG}},
+			[]wantProblem{{id: "c1", needle: ` id="empty"`, msg: "the timer's timeDuration is empty"}, waitC1, waitC2}},
 		{"message without reference", gatewayModel("", "", catchEvent("c1", `<messageEventDefinition id="md" />`), timer),
-			[]wantProblem{{id: "c1", needle: ` id="md"`, msg: "the message event names no message; set messageRef to the id of a <message> declared in <definitions>"}, waitC2, waitG}},
+			[]wantProblem{{id: "c1", needle: ` id="md"`, msg: "the message event names no message; set messageRef to the id of a <message> declared in <definitions>"}, waitC2}},
 		{"signal without reference", gatewayModel("", "", catchEvent("c1", `<signalEventDefinition id="sd" />`), timer),
-			[]wantProblem{{id: "c1", needle: ` id="sd"`, msg: "the signal event names no signal"}, waitC1, waitC2, waitG}},
+			[]wantProblem{{id: "c1", needle: ` id="sd"`, msg: "the signal event names no signal"}, waitC1, waitC2}},
 		{"conditional without condition", gatewayModel("", "", catchEvent("c1", `<conditionalEventDefinition id="cd" />`), timer),
-			[]wantProblem{{id: "c1", needle: ` id="cd"`, msg: "the conditional event has no condition"}, waitC1, waitC2, waitG}},
+			[]wantProblem{{id: "c1", needle: ` id="cd"`, msg: "the conditional event has no condition"}, waitC1, waitC2}},
 		{"link catch event", inlineModel(around(catchEvent("x", `<linkEventDefinition id="ld" name="l" />`))),
 			[]wantProblem{
 				{id: "x", needle: ` id="ld"`, msg: "unsupported element <linkEventDefinition> in <intermediateCatchEvent>; Baton reads only message, timer, signal and conditional intermediate catch events: remove the event definition and connect"},
 				{id: "x", msg: "intermediateCatchEvent " + waitState},
 			}},
 		{"catch event without definition after the gateway", gatewayModel("", "", `<intermediateCatchEvent id="c1" />`, timer),
-			[]wantProblem{{id: "c1", msg: "an event after an event-based gateway needs a message, timer, signal or conditional event definition"}, waitC1, waitC2, waitG}},
+			[]wantProblem{{id: "c1", msg: "an event after an event-based gateway needs a message, timer, signal or conditional event definition"}, waitC1, waitC2}},
 		{"instantiating gateway", gatewayModel(` instantiate="true"`, "", `<receiveTask id="c1" />`, timer),
-			[]wantProblem{{id: "g", msg: `an event-based gateway that starts the process (instantiate="true") is not supported`}, noMessage, waitC2, waitG}},
+			[]wantProblem{{id: "g", msg: `an event-based gateway that starts the process (instantiate="true") is not supported`}, noMessage, waitC2}},
 		{"instantiate not a boolean", gatewayModel(` instantiate="no"`, "", `<receiveTask id="c1" />`, timer),
-			[]wantProblem{{id: "g", msg: `instantiate="no" is not a boolean`}, noMessage, waitC2, waitG}},
+			[]wantProblem{{id: "g", msg: `instantiate="no" is not a boolean`}, noMessage, waitC2}},
 		{"parallel gateway type", gatewayModel(` eventGatewayType="Parallel"`, "", `<receiveTask id="c1" />`, timer),
-			[]wantProblem{{id: "g", msg: `eventGatewayType="Parallel" is not supported`}, noMessage, waitC2, waitG}},
+			[]wantProblem{{id: "g", msg: `eventGatewayType="Parallel" is not supported`}, noMessage, waitC2}},
 		{"one outgoing flow", gatewayModel(` eventGatewayType="Exclusive" instantiate="false"`, "", `<receiveTask id="c1" />`),
-			[]wantProblem{{id: "g", msg: "an event-based gateway needs at least two outgoing flows"}, noMessage, waitG}},
+			[]wantProblem{{id: "g", msg: "an event-based gateway needs at least two outgoing flows"}, noMessage}},
 		{"gateway to a task", gatewayModel("", "", `<serviceTask id="c1" baton:type="t" />`, timer),
-			[]wantProblem{{id: "g1", msg: `an event-based gateway's flow must lead to an intermediate catch event or a receive task, not the serviceTask "c1"`}, waitC2, waitG}},
+			[]wantProblem{{id: "g1", msg: `an event-based gateway's flow must lead to an intermediate catch event or a receive task, not the serviceTask "c1"`}, waitC2}},
 		{"condition out of the gateway", strings.Replace(gatewayModel("", "", `<receiveTask id="c1" />`, timer), `<sequenceFlow id="g1" sourceRef="g" targetRef="c1" />`,
 			`<sequenceFlow id="g1" sourceRef="g" targetRef="c1"><conditionExpression>${a}</conditionExpression></sequenceFlow>`, 1),
-			[]wantProblem{{id: "g1", msg: "a flow out of an event-based gateway cannot have a condition"}, noMessage, waitC2, waitG}},
+			[]wantProblem{{id: "g1", msg: "a flow out of an event-based gateway cannot have a condition"}, noMessage, waitC2}},
 	}
 	checkProblemCases(t, tests)
 }

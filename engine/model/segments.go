@@ -268,6 +268,12 @@ func (w *walker) runInner(id string) {
 	case n.Kind == UserTask || n.Kind == ReceiveTask || n.Kind == CatchEvent:
 		w.end("wait " + id)
 		w.next = append(w.next, "complete "+id)
+	case n.Kind == EventGateway:
+		// The first of its events to occur continues; each is a "complete" segment.
+		w.end("wait " + id)
+		for _, fid := range n.Outgoing {
+			w.next = append(w.next, "complete "+w.d.Flows[fid].Target)
+		}
 	case n.Kind == EndEvent && n.ErrorEnd:
 		w.end("error " + id)
 	case n.Kind == EndEvent && n.Parent != "":

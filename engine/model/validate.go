@@ -234,7 +234,6 @@ func (d *Definition) Link() error {
 			d.linkUserTask(n, add)
 		case EventGateway:
 			d.linkEventGateway(n, add)
-			add(n.Line, n.ID, "an event-based gateway is a wait state Baton does not run yet; wait for one message with a message catch event or a receive task")
 		case CatchEvent, ReceiveTask:
 			d.linkMessageCatch(n, add)
 		case Task, ParallelGateway, ThrowEvent:
