@@ -211,7 +211,11 @@ func (e *Engine) publish(ctx context.Context, jobs []*job.Job, envs [][]byte) {
 			waits = true // a completion claims it; user tasks are listed from their index
 			continue
 		}
-		msgs = append(msgs, queue.Message{Subject: queue.JobSubject(j.Type), MsgID: j.ID, Data: envs[i]})
+		m := queue.Message{Subject: queue.JobSubject(j.Type), MsgID: j.ID, Data: envs[i]}
+		if j.Kind == job.Timer {
+			m.At = time.UnixMilli(j.Due)
+		}
+		msgs = append(msgs, m)
 	}
 	if waits {
 		e.indexTasks(ctx, jobs)
@@ -244,7 +248,11 @@ func (e *Engine) outboxEntries(jobs []*job.Job) ([]store.NewJob, [][]byte, error
 		if err != nil {
 			return nil, nil, err
 		}
-		out[i] = store.NewJob{ID: j.ID, Envelope: b, CheckAt: check}
+		at := check
+		if j.Kind == job.Timer {
+			at = time.UnixMilli(j.Due).Add(e.cfg.OverdueAfter) // overdue only once it is due
+		}
+		out[i] = store.NewJob{ID: j.ID, Envelope: b, CheckAt: at}
 		envs[i] = b
 	}
 	return out, envs, nil

@@ -265,7 +265,7 @@ func isDeterministic(err error) bool {
 // resume continues the job's token at its boundary.
 func (r *runner) resume(j *job.Job, completion map[string]any) error {
 	t := r.st.token(j.Token)
-	if t != nil && t.Wait == WaitEvents && j.Kind == job.Wait && slices.Contains(t.Events, j.ID) && completion != nil {
+	if t != nil && t.Wait == WaitEvents && slices.Contains(t.Events, j.ID) && (j.Kind == job.Wait && completion != nil || j.Kind == job.Timer) {
 		return r.eventOccurred(t, j, completion)
 	}
 	if t == nil || t.Activity != j.Activity || t.Wait != WaitJob || t.Job != j.ID {
@@ -282,8 +282,8 @@ func (r *runner) resume(j *job.Job, completion map[string]any) error {
 		if err := r.startChild(t, r.def.Nodes[t.Activity], j); err != nil {
 			return err
 		}
-	case job.Wait:
-		r.resumeWait(t, completion)
+	case job.Wait, job.Timer:
+		r.resumeWait(t, completion) // a timer fires: the catch event ends
 	case job.End:
 		r.resumedEnd, r.resumedEndAt = t, t.Activity
 		if n := r.def.Nodes[t.Activity]; t.Result != nil || t.Thrown != nil {

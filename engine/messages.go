@@ -87,12 +87,21 @@ func (r *runner) createMessageCatch(t *Token, n *model.Node) error {
 	return nil
 }
 
-// waitForEvents leaves t at event-based gateway n waiting for the first of the message catches
-// its flows lead to: a wait job for each, subscribed like any message catch.
+// waitForEvents leaves t at event-based gateway n waiting for the first of the events its flows
+// lead to: a wait job for each message catch (subscribed like any), a Timer job for each timer.
 func (r *runner) waitForEvents(t *Token, n *model.Node) error {
 	t.Wait, t.Job, t.Events = WaitEvents, "", nil
 	for _, fid := range n.Outgoing {
 		c := r.def.Nodes[r.def.Flows[fid].Target]
+		if c.EventType == "timer" {
+			due, err := r.timerDue(t, c)
+			if err != nil {
+				return &DelegateError{Activity: c.ID, Err: err}
+			}
+			r.jobs = append(r.jobs, &job.Job{Instance: r.st.ID, Type: r.def.EngineType, Kind: job.Timer, Token: t.ID,
+				Activity: c.ID, Exclusive: !n.NotExclusive, Created: r.now, Due: due})
+			continue
+		}
 		key := r.st.BusinessKey
 		if p := c.CorrelationProgram(); p != nil {
 			v, err := r.eval(t, p)

@@ -258,7 +258,12 @@ func (r *runner) start(t *Token) error {
 		return nil
 	case model.UserTask:
 		return r.createUserTask(t, n)
-	case model.CatchEvent, model.ReceiveTask:
+	case model.CatchEvent:
+		if n.EventType == "timer" {
+			return r.createTimer(t, n)
+		}
+		return r.createMessageCatch(t, n)
+	case model.ReceiveTask:
 		return r.createMessageCatch(t, n)
 	case model.EventGateway:
 		return r.waitForEvents(t, n)

@@ -188,6 +188,8 @@ func (q *Queue) Messages(ctx context.Context) (jetstream.Consumer, error) {
 // Message is one message to publish.
 type Message struct {
 	Subject string
+	// At, when more than a second away, delivers the message then (a JetStream schedule).
+	At time.Time
 	// MsgID becomes Nats-Msg-Id: JetStream drops a second message with the same id within the
 	// duplicate window.
 	MsgID  string
@@ -198,6 +200,9 @@ type Message struct {
 // Publish publishes messages concurrently and waits until JetStream has stored every one. It
 // returns the first error; messages before and after it may have been stored.
 func (q *Queue) Publish(ctx context.Context, msgs ...Message) error {
+	for i := range msgs {
+		msgs[i] = scheduled(msgs[i])
+	}
 	if len(msgs) == 1 {
 		m := msgs[0]
 		_, err := q.js.PublishMsg(ctx, q.natsMsg(m), msgIDOpt(m.MsgID)...)
@@ -277,4 +282,33 @@ func (q *Queue) DeadLetter(ctx context.Context, msg jetstream.Msg, reason string
 	}
 	q.log.Warn("message dead-lettered", zap.String("subject", msg.Subject()), zap.String("reason", reason))
 	return nil
+}
+
+// Headers of JetStream message schedules.
+const (
+	headerSchedule       = "Nats-Schedule"
+	headerScheduleTarget = "Nats-Schedule-Target"
+)
+
+// SchedulePrefix is where a message to deliver later waits: JetStream publishes it to its
+// target subject at its time (a message schedule; the stream allows them).
+const SchedulePrefix = JobsPrefix + "_at."
+
+// scheduled turns a message whose At is more than a second away into a JetStream message
+// schedule that publishes it to its subject then (schedules have whole-second precision). A
+// nearer one is published at once; whoever receives it early waits out the rest.
+func scheduled(m Message) Message {
+	if m.At.IsZero() || time.Until(m.At) < time.Second {
+		return m
+	}
+	h := nats.Header{}
+	for k, v := range m.Header {
+		h[k] = v
+	}
+	// Round up: a schedule may fire late, never early.
+	at := m.At.Add(time.Second - 1).Truncate(time.Second)
+	h.Set(headerSchedule, "@at "+at.UTC().Format(time.RFC3339))
+	h.Set(headerScheduleTarget, m.Subject)
+	m.Subject, m.Header = SchedulePrefix+EncodeToken(m.MsgID), h
+	return m
 }

@@ -36,6 +36,12 @@ func (w *Worker) handleJob(ctx context.Context, taskType string, msg jetstream.M
 		}
 		return
 	}
+	if early := engine.TimerEarly(j, time.Now()); early > 0 {
+		// A timer delivered before it is due (published at once when under a second away, or
+		// republished): give it back until then, without claiming it.
+		_ = msg.NakWithDelay(early)
+		return
+	}
 	// Fields are built only when something is logged: zap's With encodes them eagerly, which
 	// costs more than a claim on the hot path.
 	log := jobLogger{w.log, j}

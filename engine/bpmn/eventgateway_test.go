@@ -38,7 +38,7 @@ func catchEvent(id, def string) string {
 
 // TestParseEventGatewayFile checks a Camunda Modeler file with an event-based gateway before
 // message, timer and signal catch events and a receive task, and a conditional catch event: the
-// timer, signal and conditional catch events are reported, and nothing else.
+// signal and conditional catch events are reported, and nothing else.
 func TestParseEventGatewayFile(t *testing.T) {
 	t.Parallel()
 	const file = "camunda7_eventgateway.bpmn"
@@ -49,7 +49,6 @@ func TestParseEventGatewayFile(t *testing.T) {
 		t.Errorf("got %d definitions, want none: wait states are rejected", len(defs))
 	}
 	checkProblems(t, path, text, err, []wantProblem{
-		{id: "Event_Late", msg: "timer intermediateCatchEvent " + waitState},
 		{id: "Event_Recall", msg: "signal intermediateCatchEvent " + waitState},
 		{id: "Event_Stock", msg: "conditional intermediateCatchEvent " + waitState},
 	})
@@ -122,43 +121,46 @@ func TestParseEventGatewayProblems(t *testing.T) {
 	t.Parallel()
 	timer := catchEvent("c2", `<timerEventDefinition><timeDuration>PT1H</timeDuration></timerEventDefinition>`)
 	waitC1 := wantProblem{id: "c1", msg: waitState}
-	waitC2 := wantProblem{id: "c2", msg: "timer intermediateCatchEvent " + waitState}
 	noMessage := wantProblem{id: "c1", msg: "the receive task waits for no message"}
 	tests := []problemCase{
 		{"two event definitions", gatewayModel("", "", catchEvent("c1", `<messageEventDefinition messageRef="m" /><timerEventDefinition id="td"><timeCycle>R/PT1H</timeCycle></timerEventDefinition>`), timer),
-			[]wantProblem{{id: "c1", needle: ` id="td"`, msg: "an intermediate catch event with two event definitions is not supported"}, waitC2}},
+			[]wantProblem{{id: "c1", needle: ` id="td"`, msg: "an intermediate catch event with two event definitions is not supported"}}},
 		{"timer without time", gatewayModel("", "", catchEvent("c1", `<timerEventDefinition id="td" />`), timer),
-			[]wantProblem{{id: "c1", needle: ` id="td"`, msg: "the timer has no timeDate, timeDuration or timeCycle; set one"}, waitC1, waitC2}},
+			[]wantProblem{{id: "c1", needle: ` id="td"`, msg: "the timer has no timeDate, timeDuration or timeCycle; set one"}}},
 		{"timer with two times", gatewayModel("", "", catchEvent("c1", `<timerEventDefinition><timeDuration>PT1M</timeDuration><timeCycle>R/PT1H</timeCycle></timerEventDefinition>`), timer),
-			[]wantProblem{{id: "c1", needle: "<timeCycle>R/PT1H", msg: "the timer has both a timeDuration and a timeCycle; keep one"}, waitC1, waitC2}},
+			[]wantProblem{{id: "c1", needle: "<timeCycle>R/PT1H", msg: "the timer has both a timeDuration and a timeCycle; keep one"}}},
 		{"empty timer duration", gatewayModel("", "", catchEvent("c1", `<timerEventDefinition><timeDuration id="empty" /></timerEventDefinition>`), timer),
-			[]wantProblem{{id: "c1", needle: ` id="empty"`, msg: "the timer's timeDuration is empty"}, waitC1, waitC2}},
+			[]wantProblem{{id: "c1", needle: ` id="empty"`, msg: "the timer's timeDuration is empty"}}},
 		{"message without reference", gatewayModel("", "", catchEvent("c1", `<messageEventDefinition id="md" />`), timer),
-			[]wantProblem{{id: "c1", needle: ` id="md"`, msg: "the message event names no message; set messageRef to the id of a <message> declared in <definitions>"}, waitC2}},
+			[]wantProblem{{id: "c1", needle: ` id="md"`, msg: "the message event names no message; set messageRef to the id of a <message> declared in <definitions>"}}},
+		{"timer of months", gatewayModel("", "", catchEvent("c1", `<timerEventDefinition><timeDuration>P1M</timeDuration></timerEventDefinition>`), timer),
+			[]wantProblem{{id: "c1", msg: `timer duration "P1M" is not supported: write an ISO 8601 date-time`}}},
+		{"cron cycle", gatewayModel("", "", catchEvent("c1", `<timerEventDefinition><timeCycle>0 0 9 * * ?</timeCycle></timerEventDefinition>`), timer),
+			[]wantProblem{{id: "c1", msg: `timer cycle "0 0 9 * * ?" is not supported`}}},
 		{"signal without reference", gatewayModel("", "", catchEvent("c1", `<signalEventDefinition id="sd" />`), timer),
-			[]wantProblem{{id: "c1", needle: ` id="sd"`, msg: "the signal event names no signal"}, waitC1, waitC2}},
+			[]wantProblem{{id: "c1", needle: ` id="sd"`, msg: "the signal event names no signal"}, waitC1}},
 		{"conditional without condition", gatewayModel("", "", catchEvent("c1", `<conditionalEventDefinition id="cd" />`), timer),
-			[]wantProblem{{id: "c1", needle: ` id="cd"`, msg: "the conditional event has no condition"}, waitC1, waitC2}},
+			[]wantProblem{{id: "c1", needle: ` id="cd"`, msg: "the conditional event has no condition"}, waitC1}},
 		{"link catch event", inlineModel(around(catchEvent("x", `<linkEventDefinition id="ld" name="l" />`))),
 			[]wantProblem{
 				{id: "x", needle: ` id="ld"`, msg: "unsupported element <linkEventDefinition> in <intermediateCatchEvent>; Baton reads only message, timer, signal and conditional intermediate catch events: remove the event definition and connect"},
 				{id: "x", msg: "intermediateCatchEvent " + waitState},
 			}},
 		{"catch event without definition after the gateway", gatewayModel("", "", `<intermediateCatchEvent id="c1" />`, timer),
-			[]wantProblem{{id: "c1", msg: "an event after an event-based gateway needs a message, timer, signal or conditional event definition"}, waitC1, waitC2}},
+			[]wantProblem{{id: "c1", msg: "an event after an event-based gateway needs a message, timer, signal or conditional event definition"}, waitC1}},
 		{"instantiating gateway", gatewayModel(` instantiate="true"`, "", `<receiveTask id="c1" />`, timer),
-			[]wantProblem{{id: "g", msg: `an event-based gateway that starts the process (instantiate="true") is not supported`}, noMessage, waitC2}},
+			[]wantProblem{{id: "g", msg: `an event-based gateway that starts the process (instantiate="true") is not supported`}, noMessage}},
 		{"instantiate not a boolean", gatewayModel(` instantiate="no"`, "", `<receiveTask id="c1" />`, timer),
-			[]wantProblem{{id: "g", msg: `instantiate="no" is not a boolean`}, noMessage, waitC2}},
+			[]wantProblem{{id: "g", msg: `instantiate="no" is not a boolean`}, noMessage}},
 		{"parallel gateway type", gatewayModel(` eventGatewayType="Parallel"`, "", `<receiveTask id="c1" />`, timer),
-			[]wantProblem{{id: "g", msg: `eventGatewayType="Parallel" is not supported`}, noMessage, waitC2}},
+			[]wantProblem{{id: "g", msg: `eventGatewayType="Parallel" is not supported`}, noMessage}},
 		{"one outgoing flow", gatewayModel(` eventGatewayType="Exclusive" instantiate="false"`, "", `<receiveTask id="c1" />`),
 			[]wantProblem{{id: "g", msg: "an event-based gateway needs at least two outgoing flows"}, noMessage}},
 		{"gateway to a task", gatewayModel("", "", `<serviceTask id="c1" baton:type="t" />`, timer),
-			[]wantProblem{{id: "g1", msg: `an event-based gateway's flow must lead to an intermediate catch event or a receive task, not the serviceTask "c1"`}, waitC2}},
+			[]wantProblem{{id: "g1", msg: `an event-based gateway's flow must lead to an intermediate catch event or a receive task, not the serviceTask "c1"`}}},
 		{"condition out of the gateway", strings.Replace(gatewayModel("", "", `<receiveTask id="c1" />`, timer), `<sequenceFlow id="g1" sourceRef="g" targetRef="c1" />`,
 			`<sequenceFlow id="g1" sourceRef="g" targetRef="c1"><conditionExpression>${a}</conditionExpression></sequenceFlow>`, 1),
-			[]wantProblem{{id: "g1", msg: "a flow out of an event-based gateway cannot have a condition"}, noMessage, waitC2}},
+			[]wantProblem{{id: "g1", msg: "a flow out of an event-based gateway cannot have a condition"}, noMessage}},
 	}
 	checkProblemCases(t, tests)
 }

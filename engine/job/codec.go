@@ -11,7 +11,7 @@ import (
 // work; the wire format is what the tags describe, so any msgpack library reads it.
 func (j *Job) EncodeMsgpack(enc *msgpack.Encoder) error {
 	w := msgpackmap.Writer{Enc: enc}
-	w.Len(9 + msgpackmap.Count(j.For != "", j.Fence != 0, j.User != nil, j.Msg != nil))
+	w.Len(9 + msgpackmap.Count(j.For != "", j.Fence != 0, j.User != nil, j.Msg != nil, j.Due != 0))
 	w.Int("v", int64(j.V))
 	w.Str("id", j.ID)
 	w.Str("i", j.Instance)
@@ -32,6 +32,9 @@ func (j *Job) EncodeMsgpack(enc *msgpack.Encoder) error {
 	}
 	if j.Msg != nil {
 		w.Value("m", j.Msg)
+	}
+	if j.Due != 0 {
+		w.Int("du", j.Due)
 	}
 	return w.Err
 }
@@ -74,6 +77,8 @@ func (j *Job) DecodeMsgpack(dec *msgpack.Decoder) error {
 		case "m":
 			j.Msg = &MessageSub{}
 			err = dec.Decode(j.Msg)
+		case "du":
+			j.Due, err = dec.DecodeInt64()
 		default:
 			err = dec.Skip()
 		}

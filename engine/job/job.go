@@ -13,7 +13,7 @@ import (
 )
 
 // SchemaVersion is the newest version of the envelope encoding this build writes. Decode
-// accepts versions up to it. Version 2 added the kinds Call, Return, End and Wait; a job of kind
+// accepts versions up to it. Version 2 added the kinds Call, Return, End, Wait and Timer; a job of kind
 // Before or After is still written as version 1, so a build that reads only version 1 runs
 // it, and sees a newer job (ErrNewerSchema: not poison) rather than a malformed one.
 const SchemaVersion = 2
@@ -48,6 +48,9 @@ const (
 	// Wait parks a token at an activity until a command completes it: a user task, or a
 	// delegate that returned engine.ErrWait. It is never published; the completion claims it.
 	Wait Kind = 6
+	// Timer fires a timer at Due: an intermediate timer catch event, or a timer after an
+	// event-based gateway. It is published to fire at Due (a JetStream message schedule).
+	Timer Kind = 7
 )
 
 func (k Kind) String() string {
@@ -64,6 +67,8 @@ func (k Kind) String() string {
 		return "end"
 	case Wait:
 		return "wait"
+	case Timer:
+		return "timer"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -98,6 +103,8 @@ type Job struct {
 	User *UserTask `msgpack:"u,omitempty"`
 	// Msg is set on the Wait job of a message catch: the message it waits for.
 	Msg *MessageSub `msgpack:"m,omitempty"`
+	// Due is when a Timer job fires, in Unix milliseconds.
+	Due int64 `msgpack:"du,omitempty"`
 }
 
 // MessageSub is the message a message catch waits for: its name and correlation key.
@@ -159,7 +166,7 @@ func Decode(b []byte) (*Job, error) {
 		return nil, fmt.Errorf("%w: schema version %d", ErrMalformed, j.V)
 	case j.ID == "" || j.Instance == "" || j.Type == "" || j.Token == "" || j.Activity == "":
 		return nil, fmt.Errorf("%w: missing id, instance, type, token or activity", ErrMalformed)
-	case j.Kind < Before || j.Kind > Wait || j.V < schemaOf(j.Kind):
+	case j.Kind < Before || j.Kind > Timer || j.V < schemaOf(j.Kind):
 		return nil, fmt.Errorf("%w: unknown kind %d for schema version %d", ErrMalformed, j.Kind, j.V)
 	}
 	return &j, nil

@@ -1,6 +1,10 @@
 package model
 
 import (
+	"regexp"
+	"strings"
+	"time"
+
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
 )
@@ -59,12 +63,16 @@ func (d *Definition) linkUserTask(n *Node, add func(line int, id, format string,
 // message name and compiles its correlation key; other catch events are wait states Baton does
 // not run yet.
 func (d *Definition) linkMessageCatch(n *Node, add func(line int, id, format string, args ...any)) {
+	if n.Kind == CatchEvent && n.EventType == "timer" {
+		d.linkTimer(n, add)
+		return
+	}
 	if n.Kind == CatchEvent && n.EventType != "message" {
 		what := string(n.Kind)
 		if n.EventType != "" {
 			what = n.EventType + " " + what
 		}
-		add(n.Line, n.ID, "%s is a wait state, which Baton does not run yet; model the wait with a message catch event or a service task whose delegate waits", what)
+		add(n.Line, n.ID, "%s is a wait state, which Baton does not run yet; model the wait with a message or timer catch event, or a service task whose delegate waits", what)
 		return
 	}
 	if n.EventRef == "" && n.Kind == ReceiveTask {
@@ -83,3 +91,36 @@ func (d *Definition) linkMessageCatch(n *Node, add func(line int, id, format str
 
 // CorrelationProgram is the compiled CorrelationKey, or nil.
 func (n *Node) CorrelationProgram() *vm.Program { return n.correlation }
+
+// linkTimer checks a timer catch event's time: a timeDate (ISO 8601 date-time), a timeDuration
+// (ISO 8601 duration of weeks, days, hours, minutes, seconds) or a timeCycle (R[n]/duration),
+// unless it is an expression, evaluated when the token arrives.
+func (d *Definition) linkTimer(n *Node, add func(line int, id, format string, args ...any)) {
+	if n.EventRef == "" {
+		return // the parser reported the missing time
+	}
+	kind, text, _ := strings.Cut(n.EventRef, ":")
+	text = strings.TrimSpace(text)
+	if strings.HasPrefix(text, "${") || strings.HasPrefix(text, "#{") || strings.HasPrefix(text, "=") {
+		return
+	}
+	var ok bool
+	switch kind {
+	case "date":
+		_, err := time.Parse(time.RFC3339, text)
+		ok = err == nil
+	case "duration":
+		ok = isoDurationText.MatchString(strings.ToUpper(text))
+	case "cycle":
+		rep, dur, found := strings.Cut(strings.ToUpper(text), "/")
+		ok = found && repeatText.MatchString(rep) && isoDurationText.MatchString(dur)
+	}
+	if !ok {
+		add(n.Line, n.ID, "timer %s %q is not supported: write an ISO 8601 date-time (2030-01-01T09:00:00Z), duration (PT10M, P1DT2H) or repeating interval (R3/PT10M); years, months and cron cycles are not supported", kind, text)
+	}
+}
+
+var (
+	isoDurationText = regexp.MustCompile(`^P(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$`)
+	repeatText      = regexp.MustCompile(`^R\d*$`)
+)
