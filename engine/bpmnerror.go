@@ -100,6 +100,9 @@ func (r *runner) catcher(n *model.Node, be *BPMNError) *model.Node {
 	var catch *model.Node
 	for _, id := range n.Boundaries {
 		b := r.def.Nodes[id]
+		if b.EventType != "" {
+			continue // a timer or message boundary
+		}
 		if b.ErrorCode == be.Code && be.Code != "" {
 			return b
 		}
@@ -113,6 +116,7 @@ func (r *runner) catcher(n *model.Node, be *BPMNError) *model.Node {
 // caught moves t to the catching boundary event, setting its error variables.
 func (r *runner) caught(t *Token, catch *model.Node, be *BPMNError) {
 	// The activity's scope ends with it; the error variables go to the enclosing scope.
+	r.disarm(t)
 	t.Locals, t.Items, t.Loop, t.Child = nil, nil, "", ""
 	if catch.ErrorCodeVariable != "" {
 		r.setVar(t, catch.ErrorCodeVariable, be.Code)

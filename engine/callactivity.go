@@ -152,14 +152,18 @@ func (r *runner) returnJob() {
 		Token: c.Token, Activity: c.Activity, Exclusive: true, Created: r.now})
 }
 
-// finish ends a step: the instance's status, its end time, and a completed child's Return job.
-func (r *runner) finish() string {
+// finish ends a step: the boundary events of activities where tokens rest are armed, and the
+// instance's status, its end time, and a completed child's Return job are set.
+func (r *runner) finish() (string, error) {
+	if err := r.armBoundaries(); err != nil {
+		return "", err
+	}
 	status := r.status()
 	if status == StatusCompleted {
 		r.st.Ended = r.now
 		r.returnJob()
 	}
-	return status
+	return status, nil
 }
 
 // resumeFromChild hands a completed child to t, the token at its call activity: the child's
@@ -299,7 +303,10 @@ func (e *Engine) applyReturn(ctx context.Context, l *Lease) (*Result, error) {
 			e.republishEnd(cctx, snap, st, c)
 			break
 		}
-		status := r.finish()
+		status, err := r.finish()
+		if err != nil {
+			return stop(e.fail(ctx, l, err))
+		}
 		r.assignJobIDs(snap.Version + 1)
 		entries, envs, blob, hist, err := e.encodeStep(r, st)
 		if err != nil {

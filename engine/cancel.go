@@ -53,7 +53,7 @@ func (e *Engine) cancel(ctx context.Context, id string, called bool) (CancelResu
 		if err != nil {
 			return res, fmt.Errorf("cancel %s: %w", id, err)
 		}
-		if st.Caller != nil && !called {
+		if st.Caller != nil && !called && e.callerWaits(ctx, st) {
 			return res, fmt.Errorf("cancel %s: %w %q of instance %s; cancel that instance", id, ErrCalledInstance,
 				st.Caller.Activity, st.Caller.Instance)
 		}
@@ -71,6 +71,7 @@ func (e *Engine) cancel(ctx context.Context, id string, called bool) (CancelResu
 		r := &runner{ctx: ctx, eng: e, st: st, now: now}
 		r.removeScope("")
 		r.events = append(r.events, HistoryEvent{Type: EventInstanceCancel, Activity: st.ProcessKey, Time: now})
+		r.cancel = r.cancel[:0] // every outstanding job, once
 		for jid := range snap.Jobs {
 			r.cancel = append(r.cancel, jid)
 		}
@@ -113,4 +114,23 @@ func (e *Engine) cancelChildren(ctx context.Context, children []string) {
 				zap.String("instance", id), zap.Error(err))
 		}
 	}
+}
+
+// callerWaits reports whether the parent of called instance st still waits for it: only then is
+// cancelling the child alone refused. A child whose parent moved on (or is gone) may be
+// cancelled by itself.
+func (e *Engine) callerWaits(ctx context.Context, st *State) bool {
+	snap, err := e.store.Load(ctx, st.Caller.Instance)
+	if err != nil {
+		return !errors.Is(err, store.ErrNotFound)
+	}
+	if snap.Status == StatusCompleted || snap.Status == StatusCancelled {
+		return false
+	}
+	parent, err := DecodeState(snap.State)
+	if err != nil {
+		return true
+	}
+	t := parent.token(st.Caller.Token)
+	return t != nil && t.Activity == st.Caller.Activity && (t.Child == st.ID || t.Job == st.Caller.Job)
 }

@@ -97,7 +97,8 @@ func (s *State) DecodeMsgpack(dec *msgpack.Decoder) error {
 func (t *Token) EncodeMsgpack(enc *msgpack.Encoder) error {
 	w := msgpackmap.Writer{Enc: enc}
 	w.Len(2 + msgpackmap.Count(t.Wait != "", t.Job != "", t.Via != "", t.Parent != "", t.Locals != nil,
-		t.Loop != "", t.Items != nil, t.Child != "", t.Result != nil, t.Thrown != nil, t.ResultKey != "", t.Events != nil))
+		t.Loop != "", t.Items != nil, t.Child != "", t.Result != nil, t.Thrown != nil, t.ResultKey != "", t.Events != nil,
+		t.Armed, t.Boundaries != nil))
 	w.Str("id", t.ID)
 	w.Str("a", t.Activity)
 	if t.Wait != "" {
@@ -135,6 +136,12 @@ func (t *Token) EncodeMsgpack(enc *msgpack.Encoder) error {
 	}
 	if t.Events != nil {
 		w.Value("ev", t.Events)
+	}
+	if t.Armed {
+		w.Bool("ar", true)
+	}
+	if t.Boundaries != nil {
+		w.Value("bd", t.Boundaries)
 	}
 	return w.Err
 }
@@ -175,6 +182,10 @@ func (t *Token) DecodeMsgpack(dec *msgpack.Decoder) error {
 			t.ResultKey, err = dec.DecodeString()
 		case "ev":
 			err = dec.Decode(&t.Events)
+		case "ar":
+			t.Armed, err = dec.DecodeBool()
+		case "bd":
+			err = dec.Decode(&t.Boundaries)
 		default:
 			err = dec.Skip()
 		}

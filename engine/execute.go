@@ -141,7 +141,10 @@ func (e *Engine) Execute(ctx context.Context, l *Lease) (Result, error) {
 			return e.fail(ctx, l, err)
 		}
 		e.stats.DelegateCalls.Add(int64(r.calls))
-		status := r.finish()
+		status, err := r.finish()
+		if err != nil {
+			return e.fail(ctx, l, err)
+		}
 		r.assignJobIDs(version + 1)
 		entries, envs, newBlob, hist, err := e.encodeStep(r, st)
 		if err != nil {
@@ -265,8 +268,12 @@ func isDeterministic(err error) bool {
 // resume continues the job's token at its boundary.
 func (r *runner) resume(j *job.Job, completion map[string]any) error {
 	t := r.st.token(j.Token)
-	if t != nil && t.Wait == WaitEvents && slices.Contains(t.Events, j.ID) && (j.Kind == job.Wait && completion != nil || j.Kind == job.Timer) {
+	fires := j.Kind == job.Wait && completion != nil || j.Kind == job.Timer
+	if t != nil && t.Wait == WaitEvents && slices.Contains(t.Events, j.ID) && fires {
 		return r.eventOccurred(t, j, completion)
+	}
+	if t != nil && t.Armed && slices.Contains(t.Boundaries, j.ID) && fires {
+		return r.boundaryFired(t, j, completion)
 	}
 	if t == nil || t.Activity != j.Activity || t.Wait != WaitJob || t.Job != j.ID {
 		return fmt.Errorf("job %s does not match the instance state: token %s is not waiting for it at %s",

@@ -72,19 +72,29 @@ type CorrelateResult struct {
 
 // createMessageCatch leaves t waiting at n for its message.
 func (r *runner) createMessageCatch(t *Token, n *model.Node) error {
-	key := r.st.BusinessKey
-	if p := n.CorrelationProgram(); p != nil {
-		v, err := r.eval(t, p)
-		if err != nil {
-			return &DelegateError{Activity: n.ID, Err: fmt.Errorf("correlation key %q: %w", n.CorrelationKey, err)}
-		}
-		key = ""
-		if v != nil {
-			key = fmt.Sprint(v)
-		}
+	key, err := r.correlationKey(t, n)
+	if err != nil {
+		return err
 	}
 	r.boundaryOn(t, n, job.Wait, MessageType).Msg = &job.MessageSub{Name: n.EventRef, Key: key}
 	return nil
+}
+
+// correlationKey is the key message catch n waits with: its correlation key expression's value
+// for t, else the instance's business key.
+func (r *runner) correlationKey(t *Token, n *model.Node) (string, error) {
+	p := n.CorrelationProgram()
+	if p == nil {
+		return r.st.BusinessKey, nil
+	}
+	v, err := r.eval(t, p)
+	if err != nil {
+		return "", &DelegateError{Activity: n.ID, Err: fmt.Errorf("correlation key %q: %w", n.CorrelationKey, err)}
+	}
+	if v == nil {
+		return "", nil
+	}
+	return fmt.Sprint(v), nil
 }
 
 // waitForEvents leaves t at event-based gateway n waiting for the first of the events its flows
@@ -102,16 +112,9 @@ func (r *runner) waitForEvents(t *Token, n *model.Node) error {
 				Activity: c.ID, Exclusive: !n.NotExclusive, Created: r.now, Due: due})
 			continue
 		}
-		key := r.st.BusinessKey
-		if p := c.CorrelationProgram(); p != nil {
-			v, err := r.eval(t, p)
-			if err != nil {
-				return &DelegateError{Activity: c.ID, Err: fmt.Errorf("correlation key %q: %w", c.CorrelationKey, err)}
-			}
-			key = ""
-			if v != nil {
-				key = fmt.Sprint(v)
-			}
+		key, err := r.correlationKey(t, c)
+		if err != nil {
+			return err
 		}
 		r.jobs = append(r.jobs, &job.Job{Instance: r.st.ID, Type: MessageType, Kind: job.Wait, Token: t.ID,
 			Activity: c.ID, Exclusive: !n.NotExclusive, Created: r.now, Msg: &job.MessageSub{Name: c.EventRef, Key: key}})

@@ -206,9 +206,14 @@ func (r *runner) assignJobIDs(ver int64) {
 		if j.Kind == job.Return {
 			continue // its token is the caller's, in the parent
 		}
-		if t := r.st.token(j.Token); t != nil && t.Wait == WaitEvents {
+		t := r.st.token(j.Token)
+		switch {
+		case t == nil:
+		case t.Armed && j.Activity != t.Activity && r.def.Nodes[j.Activity].Kind == model.BoundaryEvent:
+			t.Boundaries = append(t.Boundaries, j.ID)
+		case t.Wait == WaitEvents:
 			t.Events = append(t.Events, j.ID)
-		} else if t != nil {
+		default:
 			t.Job = j.ID
 		}
 	}
@@ -306,6 +311,7 @@ func (r *runner) join(t *Token, n *model.Node) bool {
 
 func (r *runner) end(t *Token) error {
 	n := r.def.Nodes[t.Activity]
+	r.disarm(t) // the activity ends: its timer and message boundary events go
 	if n.Loop != nil && t.Loop == LoopBody {
 		return r.endBody(t, n)
 	}

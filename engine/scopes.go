@@ -55,7 +55,8 @@ func (r *runner) removeScope(scope string) {
 			if t.Wait == WaitJob && t.Job != "" {
 				r.cancel = append(r.cancel, t.Job)
 			}
-			r.cancel = append(r.cancel, t.Events...) // an event-based gateway's waits
+			r.cancel = append(r.cancel, t.Events...)     // an event-based gateway's waits
+			r.cancel = append(r.cancel, t.Boundaries...) // its activity's boundary events
 			continue
 		}
 		kept = append(kept, t)

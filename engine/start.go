@@ -120,7 +120,10 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (StartResult, erro
 		return StartResult{}, fmt.Errorf("start %q: %w", req.ProcessKey, err)
 	}
 	e.stats.DelegateCalls.Add(int64(r.calls))
-	status := r.finish()
+	status, err := r.finish()
+	if err != nil {
+		return StartResult{}, fmt.Errorf("start %q: %w", req.ProcessKey, err)
+	}
 	r.assignJobIDs(1)
 	entries, envs, blob, hist, err := e.encodeStep(r, st)
 	if err != nil {

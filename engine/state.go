@@ -104,6 +104,10 @@ type Token struct {
 	ResultKey string `msgpack:"rk,omitempty"`
 	// Events are the wait jobs of the events an event-based gateway's token waits for.
 	Events []string `msgpack:"ev,omitempty"`
+	// Armed is set once the timer and message boundary events of the token's activity are
+	// armed; Boundaries are their jobs.
+	Armed      bool     `msgpack:"ar,omitempty"`
+	Boundaries []string `msgpack:"bd,omitempty"`
 }
 
 // History event types.

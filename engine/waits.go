@@ -23,6 +23,10 @@ import (
 // its ActivityID when several tasks of one step wait) resumes the token exactly once.
 var ErrWait = errors.New("the task waits for a completion")
 
+// ErrIncident means the wait has an open incident (an earlier completion's step failed until
+// its retries ran out): the completion is refused until an operator resolves it.
+var ErrIncident = errors.New("the wait has an open incident")
+
 // ErrNotWaiting means nothing waits for the completion: it was completed already (a
 // duplicate), its token moved on (cancelled, interrupted), or the ids name no wait.
 var ErrNotWaiting = errors.New("nothing waits for this completion")
@@ -78,6 +82,9 @@ func (e *Engine) Complete(ctx context.Context, req CompleteRequest) (CompleteRes
 		switch {
 		case errors.Is(err, store.ErrStale):
 			return CompleteResult{}, fmt.Errorf("complete %s: %w", j.ID, ErrNotWaiting)
+		case errors.Is(err, store.ErrIncident):
+			// An earlier completion failed until it raised an incident: an operator decides.
+			return CompleteResult{}, fmt.Errorf("complete %s: %w", j.ID, ErrIncident)
 		case errors.As(err, &leased):
 			// Another job of the instance (or another completion) holds it: wait our turn.
 			select {

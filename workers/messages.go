@@ -45,7 +45,7 @@ func (w *Worker) handleMessage(ctx context.Context, msg jetstream.Msg) {
 		_ = msg.Ack()
 		w.log.Debug("message correlated", zap.String("message", name), zap.String("id", id),
 			zap.Int("instances", len(res.Instances)), zap.Bool("buffered", res.Buffered), zap.Bool("duplicate", res.Duplicate))
-	case errors.Is(err, engine.ErrAmbiguous), errors.Is(err, engine.ErrNoSubscription):
+	case errors.Is(err, engine.ErrAmbiguous), errors.Is(err, engine.ErrNoSubscription), errors.Is(err, engine.ErrIncident):
 		w.deadLetter(ctx, msg, err.Error())
 	default:
 		w.log.Warn("correlating a message failed; redelivering", zap.String("message", name), zap.Error(err))

@@ -22,9 +22,23 @@ func (r *processReader) boundary(el *element, n *model.Node, reported int, m mar
 			defs = append(defs, c)
 		}
 	}
+	if n.EventType != "" {
+		// A timer or message boundary event (children read its definition).
+		if len(defs) > 0 {
+			r.p.add(defs[0].line, n.ID, "a boundary event with a %s and an error definition is not supported; attach one boundary event for each", n.EventType)
+		}
+		if v, ok := el.lookup("", "cancelActivity"); ok {
+			cancel, valid := parseBool(v)
+			if !valid {
+				r.p.add(el.line, n.ID, "cancelActivity=%q is not a boolean; write \"true\" or \"false\"", v)
+			}
+			n.NonInterrupting = valid && !cancel
+		}
+		return
+	}
 	switch {
 	case len(defs) == 0 && reported == 0:
-		r.p.add(el.line, n.ID, "a boundary event needs an event definition; add an errorEventDefinition to catch the errors of its activity")
+		r.p.add(el.line, n.ID, "a boundary event needs an event definition; add an errorEventDefinition, timerEventDefinition or messageEventDefinition")
 		return
 	case len(defs) == 0:
 		return

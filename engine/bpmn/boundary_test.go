@@ -162,12 +162,12 @@ func TestParseBoundaryProblems(t *testing.T) {
 			[]wantProblem{{id: "b", needle: ` id="ed2"`, msg: "a boundary event with two errorEventDefinitions is not supported"}}},
 		{"none boundary", attached(task, `<boundaryEvent id="b" attachedToRef="x" />`, ""),
 			[]wantProblem{{id: "b", msg: "a boundary event needs an event definition; add an errorEventDefinition"}}},
-		{"non-interrupting timer boundary", attached(task, `<boundaryEvent id="b" attachedToRef="x" cancelActivity="false">
+		{"non-interrupting timer boundary of months", attached(task, `<boundaryEvent id="b" attachedToRef="x" cancelActivity="false">
+      <timerEventDefinition id="td"><timeDuration>P1M</timeDuration></timerEventDefinition></boundaryEvent>`, ""),
+			[]wantProblem{{id: "b", msg: `timer duration "P1M" is not supported`}}},
+		{"timer and error", attached(task, `<boundaryEvent id="b" attachedToRef="x"><errorEventDefinition id="ed" />
       <timerEventDefinition id="td"><timeDuration>PT1H</timeDuration></timerEventDefinition></boundaryEvent>`, ""),
-			[]wantProblem{{id: "b", needle: ` id="td"`, msg: "unsupported element <timerEventDefinition> in <boundaryEvent>; timer boundary events are not supported yet: Baton runs only error boundary events"}}},
-		{"timer and error", attached(task, `<boundaryEvent id="b" attachedToRef="x"><errorEventDefinition />
-      <timerEventDefinition id="td" /></boundaryEvent>`, ""),
-			[]wantProblem{{id: "b", needle: ` id="td"`, msg: "timer boundary events are not supported yet"}}},
+			[]wantProblem{{id: "b", needle: ` id="ed"`, msg: "a boundary event with a timer and an error definition is not supported"}}},
 		{"task type on a boundary", attached(task, `<boundaryEvent id="b" attachedToRef="x" baton:type="B"><errorEventDefinition /></boundaryEvent>`, ""),
 			[]wantProblem{{id: "b", msg: `baton:type="B" gives a <boundaryEvent> a task type`}}},
 		{"attached to a gateway", attached(`<exclusiveGateway id="x" />`, `<boundaryEvent id="b" attachedToRef="x"><errorEventDefinition /></boundaryEvent>`, ""),
@@ -191,11 +191,13 @@ func TestParseBoundaryProblems(t *testing.T) {
 			[]wantProblem{{id: "x", msg: "unsupported element <adHocSubProcess>"}}},
 	}
 	for _, def := range []struct{ local, kind string }{
-		{"messageEventDefinition", "message"}, {"signalEventDefinition", "signal"}, {"escalationEventDefinition", "escalation"},
+		{"signalEventDefinition", "signal"}, {"escalationEventDefinition", "escalation"},
 		{"compensateEventDefinition", "compensation"}, {"conditionalEventDefinition", "conditional"}, {"cancelEventDefinition", "cancel"},
 	} {
 		tests = append(tests, problemCase{def.kind + " boundary", attached(task, `<boundaryEvent id="b" attachedToRef="x"><`+def.local+` /></boundaryEvent>`, ""),
 			[]wantProblem{{id: "b", msg: "unsupported element <" + def.local + "> in <boundaryEvent>; " + def.kind + " boundary events are not supported yet"}}})
 	}
+	tests = append(tests, problemCase{"message boundary without a message", attached(task, `<boundaryEvent id="b" attachedToRef="x"><messageEventDefinition /></boundaryEvent>`, ""),
+		[]wantProblem{{id: "b", msg: "the message event names no message"}}})
 	checkProblemCases(t, tests)
 }

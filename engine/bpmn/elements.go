@@ -109,7 +109,7 @@ func eventDefinitionMessage(local, parent string) string {
 	case parent == "intermediateCatchEvent":
 		return msg + "Baton reads only message, timer, signal and conditional intermediate catch events: remove the event definition" + throwAdvice[local]
 	case parent == "boundaryEvent":
-		return msg + boundaryKind(local) + " boundary events are not supported yet: Baton runs only error boundary events; remove the event"
+		return msg + boundaryKind(local) + " boundary events are not supported yet: Baton runs error, timer and message boundary events; remove the event"
 	}
 	return msg + "Baton does not run it yet: remove it"
 }

@@ -136,6 +136,8 @@ func (r *processReader) children(el *element, n *model.Node) int {
 		case c.name.Local == "errorEventDefinition" && (n.Kind == model.BoundaryEvent || n.Kind == model.EndEvent):
 		case n.Kind == model.CatchEvent && catchTypes[c.name.Local] != "":
 			r.catchDefinition(c, n)
+		case n.Kind == model.BoundaryEvent && (c.name.Local == "timerEventDefinition" || c.name.Local == "messageEventDefinition"):
+			r.catchDefinition(c, n)
 		case isEventDefinition(c.name.Local):
 			r.p.add(c.line, n.ID, "%s", eventDefinitionMessage(c.name.Local, el.name.Local))
 			reported++

@@ -37,9 +37,11 @@ const (
 	// ScriptTask evaluates Script (ScriptFormat "expr" or "javascript") on the variables and
 	// stores the result in ResultVariable.
 	ScriptTask NodeKind = "scriptTask"
-	// BoundaryEvent is attached to an activity (AttachedTo). The supported kind is the error
-	// boundary: it catches a BPMN error the activity's delegate returns, by ErrorCode (empty:
-	// any code), and the token leaves along the boundary's flows instead.
+	// BoundaryEvent is attached to an activity (AttachedTo). An error boundary (EventType empty)
+	// catches a BPMN error the activity throws, by ErrorCode (empty: any code), and the token
+	// leaves along the boundary's flows instead. A timer or message boundary (EventType "timer"
+	// or "message", EventRef) fires while the activity runs: it interrupts it, or with
+	// NonInterrupting starts a new token beside it.
 	BoundaryEvent NodeKind = "boundaryEvent"
 	// SubProcess is an embedded subprocess: a scope whose flow nodes (Parent = its id) start at
 	// its own none start event (Start) and which ends when its last token ends.
@@ -124,6 +126,9 @@ type Node struct {
 	ErrorEnd bool `msgpack:"ee,omitempty"`
 	// AttachedTo is a boundary event's activity.
 	AttachedTo string `msgpack:"at,omitempty"`
+	// NonInterrupting marks a timer or message boundary event with cancelActivity="false": the
+	// activity goes on and a new token leaves through the event.
+	NonInterrupting bool `msgpack:"ni,omitempty"`
 	// ErrorCode is the error code an error boundary catches; empty catches every BPMN error.
 	ErrorCode string `msgpack:"ec,omitempty"`
 	// ErrorCodeVariable and ErrorMessageVariable name variables that receive the caught

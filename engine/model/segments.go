@@ -12,7 +12,8 @@ type Segment struct {
 	// job: "before <id>", "after <id>", "each <id>" and "after-each <id>" (a multi-instance
 	// activity's inner instance), "call <id>" (starts a call activity's child) and
 	// "return <id>" (the End job that a completed child leaves: the call activity ends), or
-	// "complete <id>" (a wait state's completion, run by whoever completes it; JobType empty).
+	// "complete <id>" (a wait state's completion, run by whoever completes it; JobType empty),
+	// or "fire <id>" (a timer or message boundary event fires).
 	Entry string `json:"entry"`
 	// JobType is the task type whose subject carries the entry job; empty for "start".
 	JobType string `json:"jobType,omitempty"`
@@ -97,8 +98,16 @@ func Segments(d *Definition) []Segment {
 			}
 			w.activityEnd(id)
 			for _, b := range n.Boundaries {
-				w.run(b)
+				if w.d.Nodes[b].EventType == "" {
+					w.run(b)
+				}
 			}
+		case "fire":
+			// A timer or message boundary event fires (a Timer job, or a message's completion).
+			if d.Nodes[id].EventType == "timer" {
+				w.seg.JobType = d.EngineType
+			}
+			w.run(id)
 		}
 		w.seg.TaskTypes = []string{}
 		for t := range w.types {
@@ -251,8 +260,12 @@ func (w *walker) runInner(id string) {
 	}
 	// A caught BPMN error leaves through a boundary event, in the same segment (a called
 	// process's error: in the End job's).
-	if n.Kind != CallActivity {
-		for _, b := range n.Boundaries {
+	for _, b := range n.Boundaries {
+		switch {
+		case w.d.Nodes[b].EventType != "":
+			// A timer or message boundary fires in a step of its own.
+			w.next = append(w.next, "fire "+b)
+		case n.Kind != CallActivity:
 			defer w.run(b)
 		}
 	}

@@ -124,3 +124,18 @@ var (
 	isoDurationText = regexp.MustCompile(`^P(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$`)
 	repeatText      = regexp.MustCompile(`^R\d*$`)
 )
+
+// linkEventBoundary checks a timer or message boundary event n attached to activity a.
+func (d *Definition) linkEventBoundary(n, a *Node, add func(line int, id, format string, args ...any)) {
+	switch a.Kind {
+	case ServiceTask, UserTask, ReceiveTask, ScriptTask, Task, SubProcess, CallActivity:
+		a.Boundaries = append(a.Boundaries, n.ID)
+	default:
+		add(n.Line, n.ID, "a %s boundary event on the %s %q is not supported; attach it to a task, subprocess or call activity", n.EventType, a.Kind, a.ID)
+	}
+	if n.EventType == "timer" {
+		d.linkTimer(n, add)
+		return
+	}
+	d.linkMessageCatch(n, add)
+}

@@ -210,6 +210,8 @@ func (d *Definition) Link() error {
 			switch {
 			case !ok:
 				add(n.Line, n.ID, "attachedToRef %q names no activity of this process", n.AttachedTo)
+			case n.EventType != "":
+				d.linkEventBoundary(n, a, add)
 			case a.Kind == Task && a.Element != "":
 				// A stand-in for an element reported as unsupported: one problem is enough.
 			case a.Kind != ServiceTask && a.Kind != SubProcess && a.Kind != CallActivity:
@@ -217,7 +219,7 @@ func (d *Definition) Link() error {
 					a.Kind, a.ID)
 			default:
 				for _, other := range a.Boundaries {
-					if d.Nodes[other].ErrorCode == n.ErrorCode {
+					if o := d.Nodes[other]; o.EventType == "" && o.ErrorCode == n.ErrorCode {
 						add(n.Line, n.ID, "boundary event %q on %q already catches %s; keep one", other, a.ID, codeName(n.ErrorCode))
 					}
 				}

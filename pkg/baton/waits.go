@@ -83,3 +83,7 @@ var (
 func (c *Client) Correlate(ctx context.Context, req CorrelateRequest) (CorrelateResult, error) {
 	return c.eng.Correlate(ctx, req)
 }
+
+// ErrWaitIncident means a wait has an open incident: its completion is refused until an
+// operator resolves it.
+var ErrWaitIncident = engine.ErrIncident
