@@ -48,13 +48,13 @@ func (r *runner) armBoundaries() error {
 				}
 				r.jobs = append(r.jobs, &job.Job{Instance: r.st.ID, Type: r.def.EngineType, Kind: job.Timer, Token: t.ID,
 					Activity: b.ID, Created: r.now, Due: due})
-			case "message":
-				key, err := r.correlationKey(t, b)
+			case "message", "signal":
+				sub, err := r.subscription(t, b)
 				if err != nil {
 					return err
 				}
 				r.jobs = append(r.jobs, &job.Job{Instance: r.st.ID, Type: MessageType, Kind: job.Wait, Token: t.ID,
-					Activity: b.ID, Created: r.now, Msg: &job.MessageSub{Name: b.EventRef, Key: key}})
+					Activity: b.ID, Created: r.now, Msg: sub})
 			}
 		}
 		t.Armed = true

@@ -99,6 +99,8 @@ func (e *Engine) Execute(ctx context.Context, l *Lease) (Result, error) {
 	switch {
 	case j.Kind == job.Return:
 		return e.executeReturn(ctx, l)
+	case j.Kind == job.Signal:
+		return e.executeSignal(ctx, l)
 	case j.Kind == job.Wait && l.completion == nil:
 		// Only a completion ends a wait; a wait job that reached a worker is given back.
 		if _, err := e.release(l); err != nil {

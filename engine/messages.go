@@ -72,12 +72,25 @@ type CorrelateResult struct {
 
 // createMessageCatch leaves t waiting at n for its message.
 func (r *runner) createMessageCatch(t *Token, n *model.Node) error {
-	key, err := r.correlationKey(t, n)
+	sub, err := r.subscription(t, n)
 	if err != nil {
 		return err
 	}
-	r.boundaryOn(t, n, job.Wait, MessageType).Msg = &job.MessageSub{Name: n.EventRef, Key: key}
+	r.boundaryOn(t, n, job.Wait, MessageType).Msg = sub
 	return nil
+}
+
+// subscription is what message or signal catch n waits for: a message name and correlation
+// key, or a signal (SignalName, no key: every waiting instance receives it).
+func (r *runner) subscription(t *Token, n *model.Node) (*job.MessageSub, error) {
+	if n.EventType == "signal" {
+		return &job.MessageSub{Name: SignalName(n.EventRef)}, nil
+	}
+	key, err := r.correlationKey(t, n)
+	if err != nil {
+		return nil, err
+	}
+	return &job.MessageSub{Name: n.EventRef, Key: key}, nil
 }
 
 // correlationKey is the key message catch n waits with: its correlation key expression's value
@@ -112,12 +125,12 @@ func (r *runner) waitForEvents(t *Token, n *model.Node) error {
 				Activity: c.ID, Exclusive: !n.NotExclusive, Created: r.now, Due: due})
 			continue
 		}
-		key, err := r.correlationKey(t, c)
+		sub, err := r.subscription(t, c)
 		if err != nil {
 			return err
 		}
 		r.jobs = append(r.jobs, &job.Job{Instance: r.st.ID, Type: MessageType, Kind: job.Wait, Token: t.ID,
-			Activity: c.ID, Exclusive: !n.NotExclusive, Created: r.now, Msg: &job.MessageSub{Name: c.EventRef, Key: key}})
+			Activity: c.ID, Exclusive: !n.NotExclusive, Created: r.now, Msg: sub})
 	}
 	return nil
 }

@@ -203,8 +203,8 @@ func (r *runner) boundaryOn(t *Token, n *model.Node, kind job.Kind, typ string) 
 func (r *runner) assignJobIDs(ver int64) {
 	for i, j := range r.jobs {
 		j.ID = job.ID(r.st.ID, ver, i)
-		if j.Kind == job.Return {
-			continue // its token is the caller's, in the parent
+		if j.Kind == job.Return || j.Kind == job.Signal {
+			continue // its token is the caller's, in the parent; or the thrower, gone on
 		}
 		t := r.st.token(j.Token)
 		switch {
@@ -268,6 +268,10 @@ func (r *runner) start(t *Token) error {
 			return r.createTimer(t, n)
 		}
 		return r.createMessageCatch(t, n)
+	case model.ThrowEvent:
+		if n.EventType == "signal" {
+			r.throwSignal(t, n)
+		}
 	case model.ReceiveTask:
 		return r.createMessageCatch(t, n)
 	case model.EventGateway:
@@ -341,6 +345,9 @@ func (r *runner) end(t *Token) error {
 	case n.Kind == model.EndEvent && n.ErrorEnd:
 		return r.throwFromScope(t, &BPMNError{Code: n.ErrorCode})
 	case n.Kind == model.EndEvent:
+		if n.EventType == "signal" {
+			r.throwSignal(t, n)
+		}
 		r.st.removeToken(t.ID)
 		r.scopeEnded(t.Parent)
 	case asyncAfter:

@@ -111,6 +111,9 @@ func TestBadInputNamesThePlace(t *testing.T) {
 		{"tasks", "complete", "nope:1:0"},
 		{"tasks", "list", "--due-before", "tomorrow"},
 		{"complete", "--fence", "1"},
+		{"signal"},
+		{"correlate", "m", "--ttl", "-1s"},
+		{"instance", "cancel", "nope"},
 	} {
 		if _, err := run(t, env, args...); err == nil {
 			t.Errorf("%v: want an error", args)

@@ -191,12 +191,14 @@ func TestParseBoundaryProblems(t *testing.T) {
 			[]wantProblem{{id: "x", msg: "unsupported element <adHocSubProcess>"}}},
 	}
 	for _, def := range []struct{ local, kind string }{
-		{"signalEventDefinition", "signal"}, {"escalationEventDefinition", "escalation"},
+		{"escalationEventDefinition", "escalation"},
 		{"compensateEventDefinition", "compensation"}, {"conditionalEventDefinition", "conditional"}, {"cancelEventDefinition", "cancel"},
 	} {
 		tests = append(tests, problemCase{def.kind + " boundary", attached(task, `<boundaryEvent id="b" attachedToRef="x"><`+def.local+` /></boundaryEvent>`, ""),
 			[]wantProblem{{id: "b", msg: "unsupported element <" + def.local + "> in <boundaryEvent>; " + def.kind + " boundary events are not supported yet"}}})
 	}
+	tests = append(tests, problemCase{"signal boundary without a signal", attached(task, `<boundaryEvent id="b" attachedToRef="x"><signalEventDefinition /></boundaryEvent>`, ""),
+		[]wantProblem{{id: "b", msg: "the signal event names no signal"}}})
 	tests = append(tests, problemCase{"message boundary without a message", attached(task, `<boundaryEvent id="b" attachedToRef="x"><messageEventDefinition /></boundaryEvent>`, ""),
 		[]wantProblem{{id: "b", msg: "the message event names no message"}}})
 	checkProblemCases(t, tests)

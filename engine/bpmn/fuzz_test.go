@@ -162,7 +162,7 @@ func checkFuzzedNode(t *testing.T, d *model.Definition, n *model.Node) {
 		t.Fatalf("%s %q calls %+v", n.Kind, n.ID, n.Call)
 	case n.Loop != nil && (n.Loop.Cardinality == "") == (n.Loop.Collection == ""):
 		t.Fatalf("node %q: multi-instance %+v", n.ID, *n.Loop)
-	case n.Kind == model.CatchEvent && n.EventType != "message" && n.EventType != "timer":
+	case n.Kind == model.CatchEvent && n.EventType != "message" && n.EventType != "timer" && n.EventType != "signal":
 		t.Fatalf("%s %q waits for %q %q, which Link rejects", n.Kind, n.ID, n.EventType, n.EventRef)
 	case (n.Kind == model.CatchEvent || n.Kind == model.ReceiveTask) && n.EventRef == "":
 		t.Fatalf("%s %q waits for no message", n.Kind, n.ID)

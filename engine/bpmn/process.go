@@ -136,8 +136,12 @@ func (r *processReader) children(el *element, n *model.Node) int {
 		case c.name.Local == "errorEventDefinition" && (n.Kind == model.BoundaryEvent || n.Kind == model.EndEvent):
 		case n.Kind == model.CatchEvent && catchTypes[c.name.Local] != "":
 			r.catchDefinition(c, n)
-		case n.Kind == model.BoundaryEvent && (c.name.Local == "timerEventDefinition" || c.name.Local == "messageEventDefinition"):
+		case n.Kind == model.BoundaryEvent && (c.name.Local == "timerEventDefinition" || c.name.Local == "messageEventDefinition" ||
+			c.name.Local == "signalEventDefinition"):
 			r.catchDefinition(c, n)
+		case (n.Kind == model.ThrowEvent || n.Kind == model.EndEvent) && c.name.Local == "signalEventDefinition":
+			n.EventType = "signal"
+			n.EventRef = r.refName(c, "signalRef", "signal", r.roots.signals, n.ID, true)
 		case isEventDefinition(c.name.Local):
 			r.p.add(c.line, n.ID, "%s", eventDefinitionMessage(c.name.Local, el.name.Local))
 			reported++

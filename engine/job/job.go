@@ -13,7 +13,7 @@ import (
 )
 
 // SchemaVersion is the newest version of the envelope encoding this build writes. Decode
-// accepts versions up to it. Version 2 added the kinds Call, Return, End, Wait and Timer; a job of kind
+// accepts versions up to it. Version 2 added the kinds Call, Return, End, Wait, Timer and Signal; a job of kind
 // Before or After is still written as version 1, so a build that reads only version 1 runs
 // it, and sees a newer job (ErrNewerSchema: not poison) rather than a malformed one.
 const SchemaVersion = 2
@@ -51,6 +51,9 @@ const (
 	// Timer fires a timer at Due: an intermediate timer catch event, or a timer after an
 	// event-based gateway. It is published to fire at Due (a JetStream message schedule).
 	Timer Kind = 7
+	// Signal broadcasts the signal Msg.Name (a signal throw or end event) to every waiting
+	// subscription, after the commit that threw it. Token names the thrower.
+	Signal Kind = 8
 )
 
 func (k Kind) String() string {
@@ -69,6 +72,8 @@ func (k Kind) String() string {
 		return "wait"
 	case Timer:
 		return "timer"
+	case Signal:
+		return "signal"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -166,7 +171,7 @@ func Decode(b []byte) (*Job, error) {
 		return nil, fmt.Errorf("%w: schema version %d", ErrMalformed, j.V)
 	case j.ID == "" || j.Instance == "" || j.Type == "" || j.Token == "" || j.Activity == "":
 		return nil, fmt.Errorf("%w: missing id, instance, type, token or activity", ErrMalformed)
-	case j.Kind < Before || j.Kind > Timer || j.V < schemaOf(j.Kind):
+	case j.Kind < Before || j.Kind > Signal || j.V < schemaOf(j.Kind):
 		return nil, fmt.Errorf("%w: unknown kind %d for schema version %d", ErrMalformed, j.Kind, j.V)
 	}
 	return &j, nil

@@ -67,12 +67,12 @@ func (d *Definition) linkMessageCatch(n *Node, add func(line int, id, format str
 		d.linkTimer(n, add)
 		return
 	}
-	if n.Kind == CatchEvent && n.EventType != "message" {
+	if n.Kind == CatchEvent && n.EventType != "message" && n.EventType != "signal" {
 		what := string(n.Kind)
 		if n.EventType != "" {
 			what = n.EventType + " " + what
 		}
-		add(n.Line, n.ID, "%s is a wait state, which Baton does not run yet; model the wait with a message or timer catch event, or a service task whose delegate waits", what)
+		add(n.Line, n.ID, "%s is a wait state, which Baton does not run yet; model the wait with a message, timer or signal catch event, or a service task whose delegate waits", what)
 		return
 	}
 	if n.EventRef == "" && n.Kind == ReceiveTask {
@@ -136,6 +136,9 @@ func (d *Definition) linkEventBoundary(n, a *Node, add func(line int, id, format
 	if n.EventType == "timer" {
 		d.linkTimer(n, add)
 		return
+	}
+	if n.EventType == "signal" {
+		return // the parser reported a missing signal
 	}
 	d.linkMessageCatch(n, add)
 }

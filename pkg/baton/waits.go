@@ -87,3 +87,11 @@ func (c *Client) Correlate(ctx context.Context, req CorrelateRequest) (Correlate
 // ErrWaitIncident means a wait has an open incident: its completion is refused until an
 // operator resolves it.
 var ErrWaitIncident = engine.ErrIncident
+
+// SignalResult says what a signal reached.
+type SignalResult = engine.SignalResult
+
+// Signal broadcasts a signal to every instance waiting for it; nobody waiting is not an error.
+func (c *Client) Signal(ctx context.Context, name string, vars map[string]any) (SignalResult, error) {
+	return c.eng.Signal(ctx, name, vars)
+}
