@@ -11,12 +11,17 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 all: build
 
-## deps: install redis-server with apt when it is not on PATH
+## deps: install redis-server with apt when it is not on PATH, Node.js with apt when it is
+## missing, and the Node.js external worker example's packages (npm ci)
 deps:
 	@command -v redis-server >/dev/null 2>&1 || { \
 		echo "redis-server not found; installing it with apt-get"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server >/dev/null; }
 	@command -v redis-server >/dev/null 2>&1 || { echo "redis-server is still missing"; exit 1; }
+	@command -v node >/dev/null 2>&1 || { \
+		echo "node not found; installing nodejs and npm with apt-get"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; }
+	@test -d examples/external/node_modules/nats || (cd examples/external && npm ci --no-audit --no-fund --silent)
 
 ## build: build the baton binary into bin/
 build:

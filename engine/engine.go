@@ -26,6 +26,9 @@ import (
 type Config struct {
 	// Owner names this process in leases. Default "<hostname>-<pid>".
 	Owner string
+	// ExternalTaskTypes are task types whose service tasks are external tasks, as if modelled
+	// with camunda:type="external": offered to workers in any language. Default none.
+	ExternalTaskTypes []string
 	// LeaseDuration is how long a claim holds a job before another worker may take it over;
 	// running delegates renew it. Default 30s.
 	LeaseDuration time.Duration
@@ -113,6 +116,9 @@ type Stats struct {
 // Engine executes process instances. Create it with New, register delegates, then use it from
 // any number of goroutines.
 type Engine struct {
+	// extTopics holds the topics whose external task consumer exists (created once per topic).
+	extTopics sync.Map
+
 	cfg   Config
 	store *store.Store
 	queue *queue.Queue
@@ -207,6 +213,15 @@ func (e *Engine) publish(ctx context.Context, jobs []*job.Job, envs [][]byte) {
 	msgs := make([]queue.Message, 0, len(jobs))
 	waits := false
 	for i, j := range jobs {
+		if j.Kind == job.Wait && j.External {
+			m, err := e.externalTaskMessage(ctx, j, j.ID, time.Time{})
+			if err != nil {
+				e.log.Warn("offering an external task failed; the reconciler will", zap.String("job", j.ID), zap.Error(err))
+				continue
+			}
+			msgs = append(msgs, m)
+			continue
+		}
 		if j.Kind == job.Wait {
 			waits = true // a completion claims it; user tasks are listed from their index
 			continue
@@ -249,8 +264,11 @@ func (e *Engine) outboxEntries(jobs []*job.Job) ([]store.NewJob, [][]byte, error
 			return nil, nil, err
 		}
 		at := check
-		if j.Kind == job.Timer {
+		switch {
+		case j.Kind == job.Timer:
 			at = time.UnixMilli(j.Due).Add(e.cfg.OverdueAfter) // overdue only once it is due
+		case j.Kind == job.Wait && j.External:
+			at = time.Now().Add(WaitRecheck) // its worker may hold it for long: re-offer rarely
 		}
 		out[i] = store.NewJob{ID: j.ID, Envelope: b, CheckAt: at}
 		envs[i] = b

@@ -25,8 +25,10 @@ type Lease struct {
 
 	version int64
 	state   []byte
-	// completion holds the variables of a completion that claimed a Wait job.
+	// completion holds the variables of a completion that claimed a Wait job, and thrown the
+	// BPMN error it ends the wait with, if any.
 	completion map[string]any
+	thrown     *BPMNError
 }
 
 // Claim leases j for this engine's owner. It returns store.ErrStale (the job is done: ack its
@@ -127,6 +129,7 @@ func (e *Engine) Execute(ctx context.Context, l *Lease) (Result, error) {
 		now := time.Now()
 		r := &runner{ctx: ctx, eng: e, def: def, st: st, now: now.UnixMilli(), jobID: j.ID, fence: l.Fence,
 			tries: l.Attempt, recorded: recorded, seen: map[string]int{}}
+		r.thrown = l.thrown
 		if err := r.resume(j, l.completion); err != nil {
 			e.stats.DelegateCalls.Add(int64(r.calls))
 			if ctx.Err() != nil {
@@ -292,6 +295,12 @@ func (r *runner) resume(j *job.Job, completion map[string]any) error {
 			return err
 		}
 	case job.Wait, job.Timer:
+		if r.thrown != nil {
+			if err := r.throwAtWait(t, completion, r.thrown); err != nil {
+				return err
+			}
+			break
+		}
 		r.resumeWait(t, completion) // a timer fires: the catch event ends
 	case job.End:
 		r.resumedEnd, r.resumedEndAt = t, t.Activity

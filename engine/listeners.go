@@ -151,7 +151,7 @@ func (r *runner) missingDelegate(t *Token, n *model.Node) string {
 		return ""
 	}
 	missing := ""
-	if n.Kind == model.ServiceTask && !r.eng.hasDelegate(n.TaskType) {
+	if n.Kind == model.ServiceTask && !r.eng.isExternal(n) && !r.eng.hasDelegate(n.TaskType) {
 		missing = n.TaskType
 	}
 	for _, l := range n.Listeners {
@@ -160,7 +160,7 @@ func (r *runner) missingDelegate(t *Token, n *model.Node) string {
 			missing = l.TaskType
 		}
 	}
-	if missing != "" && n.Kind == model.ServiceTask {
+	if missing != "" && n.Kind == model.ServiceTask && !r.eng.isExternal(n) {
 		// The worker that serves the task most likely serves its listeners too.
 		return n.TaskType
 	}

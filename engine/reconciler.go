@@ -121,6 +121,12 @@ func (e *Engine) reconcileJob(ctx context.Context, id string) error {
 		if j.Msg != nil {
 			e.subscribe(ctx, j)
 		}
+		if j.External {
+			// Offered again: a worker that holds it still finishes it once (Complete decides).
+			if err := e.offerExternal(ctx, j, fmt.Sprintf("%s#r%d", j.ID, ins.Republished), time.Time{}); err != nil {
+				return err
+			}
+		}
 		return e.store.Schedule(ctx, id, time.Now().Add(WaitRecheck))
 	}
 	msg := queue.Message{Subject: queue.JobSubject(j.Type), MsgID: fmt.Sprintf("%s#r%d", j.ID, ins.Republished), Data: ins.Envelope}

@@ -64,6 +64,8 @@ type runner struct {
 	cancel []string
 	// children lists called instances whose call activities the step removed.
 	children []string
+	// thrown is the BPMN error a completion ends its wait with.
+	thrown *BPMNError
 	// resumedEnd is the token an End job resumed, at activity resumedEndAt: its end listeners
 	// run here, or fail.
 	resumedEnd   *Token
@@ -171,8 +173,10 @@ func (r *runner) boundary(t *Token, n *model.Node, kind job.Kind) {
 	switch {
 	case kind != job.Before || (n.Loop != nil && t.Loop != LoopInner):
 		// After jobs, and a multi-instance body's, need no delegate of the node.
-	case n.Kind == model.ServiceTask:
+	case n.Kind == model.ServiceTask && !r.eng.isExternal(n):
 		typ = n.TaskType
+	case n.Kind == model.ServiceTask:
+		// An external task's worker is not a Go worker: the engine parks the token.
 	default:
 		for _, l := range n.Listeners {
 			if l.Event == model.ListenerStart {
@@ -242,6 +246,10 @@ func (r *runner) start(t *Token) error {
 	}
 	switch n.Kind {
 	case model.ServiceTask:
+		if r.eng.isExternal(n) {
+			r.createExternal(t, n)
+			return nil
+		}
 		thrown, err := r.callDelegate(t, n, n.TaskType, "", n.ID)
 		if err != nil || thrown {
 			return err

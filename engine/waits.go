@@ -50,6 +50,9 @@ type CompleteRequest struct {
 	ActivityID string
 	// Variables are set as the task completes: where they are defined, else on the process.
 	Variables map[string]any
+	// Error, when set, ends the task with this BPMN error instead: an error boundary event of
+	// the activity (or an enclosing one) catches it, else it raises an incident.
+	Error *BPMNError
 }
 
 // CompleteResult says what a completion did.
@@ -96,7 +99,7 @@ func (e *Engine) Complete(ctx context.Context, req CompleteRequest) (CompleteRes
 		case err != nil:
 			return CompleteResult{}, fmt.Errorf("complete %s: %w", j.ID, err)
 		}
-		l.completion = vars
+		l.completion, l.thrown = vars, req.Error
 		res, err := e.Execute(ctx, l)
 		if err != nil {
 			return CompleteResult{}, fmt.Errorf("complete %s: %w", j.ID, err)
@@ -177,4 +180,12 @@ func (r *runner) resumeWait(t *Token, vars map[string]any) {
 		r.setVar(t, k, v)
 	}
 	r.push(opEnd, t, "")
+}
+
+// throwAtWait ends the wait t is parked at with BPMN error be, after setting vars.
+func (r *runner) throwAtWait(t *Token, vars map[string]any, be *BPMNError) error {
+	for k, v := range vars {
+		r.setVar(t, k, v)
+	}
+	return r.throwBPMNError(t, r.def.Nodes[t.Activity], be)
 }

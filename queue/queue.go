@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -117,6 +118,8 @@ func (q *Queue) EnsureStreams(ctx context.Context) error {
 			Duplicates: q.cfg.DuplicateWindow},
 		{Name: MsgStream, Subjects: []string{MsgPrefix + ">"}, Retention: jetstream.WorkQueuePolicy,
 			Duplicates: q.cfg.DuplicateWindow},
+		{Name: ExtStream, Subjects: []string{"baton.ext.>"}, Retention: jetstream.WorkQueuePolicy,
+			Duplicates: q.cfg.DuplicateWindow, AllowMsgSchedules: true},
 		{Name: EventsStream, Subjects: []string{EventPrefix + ">"}, Retention: jetstream.LimitsPolicy,
 			MaxAge: 7 * 24 * time.Hour},
 		{Name: DeadStream, Subjects: []string{DeadPrefix + ">"}, Retention: jetstream.LimitsPolicy,
@@ -181,6 +184,41 @@ func (q *Queue) Messages(ctx context.Context) (jetstream.Consumer, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("message consumer: %w", err)
+	}
+	return c, nil
+}
+
+// ExtTasks creates or binds the durable consumer of topic's external tasks (ext-<topic>), shared
+// by the external workers of that topic. Its ack wait is the task's lock: a worker extends it by
+// acknowledging progress (+WPI); a worker that dies lets the task go to another after it.
+func (q *Queue) ExtTasks(ctx context.Context, topic string) (jetstream.Consumer, error) {
+	c, err := q.js.CreateOrUpdateConsumer(ctx, ExtStream, jetstream.ConsumerConfig{
+		Durable:       ExtConsumerName(topic),
+		Description:   "Baton external tasks of topic " + topic,
+		FilterSubject: ExtTaskSubject(topic),
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       q.cfg.AckWait,
+		MaxDeliver:    -1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("external task consumer of %q: %w", topic, err)
+	}
+	return c, nil
+}
+
+// ExtCommands creates or binds the durable consumer of external task commands.
+func (q *Queue) ExtCommands(ctx context.Context) (jetstream.Consumer, error) {
+	c, err := q.js.CreateOrUpdateConsumer(ctx, ExtStream, jetstream.ConsumerConfig{
+		Durable:       ExtCommandConsumer,
+		Description:   "Baton external task commands",
+		FilterSubject: ExtCommandPrefix + ">",
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       q.cfg.AckWait,
+		MaxDeliver:    -1,
+		MaxAckPending: q.cfg.MaxAckPending,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("external command consumer: %w", err)
 	}
 	return c, nil
 }
@@ -309,6 +347,10 @@ func scheduled(m Message) Message {
 	at := m.At.Add(time.Second - 1).Truncate(time.Second)
 	h.Set(headerSchedule, "@at "+at.UTC().Format(time.RFC3339))
 	h.Set(headerScheduleTarget, m.Subject)
-	m.Subject, m.Header = SchedulePrefix+EncodeToken(m.MsgID), h
+	prefix := SchedulePrefix
+	if strings.HasPrefix(m.Subject, "baton.ext.") {
+		prefix = "baton.ext._at." // a schedule lives in its target's stream
+	}
+	m.Subject, m.Header = prefix+EncodeToken(m.MsgID), h
 	return m
 }

@@ -26,7 +26,24 @@ const (
 	StartConsumer = "engine-start"
 	// MessageConsumer is the durable consumer shared by every server that correlates messages.
 	MessageConsumer = "engine-msg"
+
+	// ExtStream carries external tasks to workers in any language, and their commands back.
+	ExtStream = "BATON_EXT"
+	// ExtTaskPrefix is where the external tasks of a topic are offered: baton.ext.task.<topic>,
+	// consumed by the durable consumer ext-<topic>.
+	ExtTaskPrefix = "baton.ext.task."
+	// ExtCommandPrefix is where external workers send complete, fail and bpmnError commands:
+	// baton.ext.cmd.<command>, consumed by the servers (ExtCommandConsumer).
+	ExtCommandPrefix = "baton.ext.cmd."
+	// ExtCommandConsumer is the durable consumer of external task commands.
+	ExtCommandConsumer = "engine-ext"
 )
+
+// ExtTaskSubject is the subject external tasks of topic are offered on.
+func ExtTaskSubject(topic string) string { return ExtTaskPrefix + EncodeToken(topic) }
+
+// ExtConsumerName is the durable consumer external workers of topic share: ext-<topic>.
+func ExtConsumerName(topic string) string { return "ext-" + EncodeToken(topic) }
 
 // EncodeToken turns any string (a task type such as "com.acme.Charge", a process key) into
 // exactly one NATS subject token that is also a valid consumer name. Letters, digits, '-' and

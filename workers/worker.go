@@ -36,6 +36,9 @@ type Config struct {
 	// Messages also correlates messages published on baton.msg.<messageName>. Default false;
 	// `baton server` turns it on.
 	Messages bool
+	// ExternalCommands also applies external workers' answers (baton.ext.cmd.>). Default false;
+	// `baton server` turns it on.
+	ExternalCommands bool
 	// Reconciler also runs the outbox reconciler. Default false; `baton server` sets it.
 	Reconciler bool
 	// ReconcilerConfig configures the reconciler.
@@ -148,6 +151,12 @@ func (w *Worker) run(ctx context.Context) error {
 		loops = append(loops, &loop{w: w, name: "jobs " + t,
 			bind:   func(c context.Context) (jetstream.Consumer, error) { return w.q.JobConsumer(c, typ) },
 			handle: func(c context.Context, m jetstream.Msg) { w.handleJob(c, typ, m) }})
+	}
+	if w.cfg.ExternalCommands {
+		if _, err := w.q.ExtCommands(ctx); err != nil {
+			return err
+		}
+		loops = append(loops, &loop{w: w, name: "external commands", bind: w.q.ExtCommands, handle: w.handleExtCommand})
 	}
 	if w.cfg.Messages {
 		if _, err := w.q.Messages(ctx); err != nil {

@@ -149,7 +149,7 @@ func runDev(cmd *cobra.Command, g *globals, f devFlags) error {
 	wctx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	workerDone := make(chan error, 1)
 	go func() {
-		workerDone <- c.RunWorker(wctx, baton.WorkerConfig{ServeEngineType: true, StartMessages: true, Messages: true,
+		workerDone <- c.RunWorker(wctx, baton.WorkerConfig{ServeEngineType: true, StartMessages: true, Messages: true, ExternalCommands: true,
 			Reconciler: true, Concurrency: f.concurrency, ShutdownGrace: 10 * time.Second})
 	}()
 	defer func() { stopWorker(); <-workerDone }()

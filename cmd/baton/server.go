@@ -56,7 +56,7 @@ finish and are released after it, and it exits 0.`,
 		Example: `  baton server --nats nats://nats:4222 --redis redis://redis:6379`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runWorker(cmd, g, &rf, baton.WorkerConfig{ServeEngineType: true, StartMessages: true, Messages: true, Reconciler: true}, nil)
+			return runWorker(cmd, g, &rf, baton.WorkerConfig{ServeEngineType: true, StartMessages: true, Messages: true, ExternalCommands: true, Reconciler: true}, nil)
 		},
 	}
 	rf.register(cmd)

@@ -110,6 +110,10 @@ type Job struct {
 	Msg *MessageSub `msgpack:"m,omitempty"`
 	// Due is when a Timer job fires, in Unix milliseconds.
 	Due int64 `msgpack:"du,omitempty"`
+	// External marks the Wait job of an external task: it is offered on baton.ext.task.<Type>
+	// with Vars, the variables the task sees, to workers in any language.
+	External bool           `msgpack:"xt,omitempty"`
+	Vars     map[string]any `msgpack:"vs,omitempty"`
 }
 
 // MessageSub is the message a message catch waits for: its name and correlation key.

@@ -2,6 +2,7 @@ package job
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -19,7 +20,7 @@ func TestEnvelopeRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *out != *in || out.ID != "i1:3:1" || out.V != 1 {
+	if !reflect.DeepEqual(out, in) || out.ID != "i1:3:1" || out.V != 1 {
 		t.Fatalf("round trip: got %+v, want %+v", out, in)
 	}
 }
