@@ -196,11 +196,17 @@ func (t *Token) DecodeMsgpack(dec *msgpack.Decoder) error {
 // EncodeMsgpack writes e.
 func (e *HistoryEvent) EncodeMsgpack(enc *msgpack.Encoder) error {
 	w := msgpackmap.Writer{Enc: enc}
-	w.Len(4)
+	w.Len(4 + msgpackmap.Count(e.Variable != "", e.Value != nil))
 	w.Str("t", e.Type)
 	w.Str("a", e.Activity)
 	w.Str("tk", e.Token)
 	w.Int("ts", e.Time)
+	if e.Variable != "" {
+		w.Str("vr", e.Variable)
+	}
+	if e.Value != nil {
+		w.Value("vl", e.Value)
+	}
 	return w.Err
 }
 
@@ -217,6 +223,11 @@ func (e *HistoryEvent) DecodeMsgpack(dec *msgpack.Decoder) error {
 			e.Token, err = dec.DecodeString()
 		case "ts":
 			e.Time, err = dec.DecodeInt64()
+		case "vr":
+			e.Variable, err = dec.DecodeString()
+		case "vl":
+			e.Value, err = dec.DecodeInterfaceLoose()
+			e.Value = normalizeNumber(e.Value)
 		default:
 			err = dec.Skip()
 		}

@@ -125,7 +125,15 @@ type HistoryEvent struct {
 	Token    string `msgpack:"tk" json:"tokenId"`
 	// Time is Unix milliseconds.
 	Time int64 `msgpack:"ts" json:"time"`
+	// Variable and Value are set on EventVariableSet: the variable and its new value. Token is
+	// then the scope's token, empty for the process's variables.
+	Variable string `msgpack:"vr,omitempty" json:"variable,omitempty"`
+	Value    any    `msgpack:"vl,omitempty" json:"value,omitempty"`
 }
+
+// EventVariableSet records a variable set by a delegate, a script, a mapping, a completion or the
+// variables API.
+const EventVariableSet = "variableSet"
 
 func (s *State) token(id string) *Token {
 	for _, t := range s.Tokens {

@@ -61,11 +61,13 @@ func (r *runner) setVar(t *Token, name string, v any) {
 		for _, s := range r.scopeChain(t) {
 			if _, ok := s.Locals[name]; ok {
 				s.Locals[name] = v
+				r.variableSet(t, s, name, v)
 				return
 			}
 		}
 	}
 	r.st.Variables[name] = v
+	r.variableSet(t, nil, name, v)
 }
 
 // setLocal sets name in t's nearest scope: t's own when it opened one, else the enclosing
@@ -73,9 +75,24 @@ func (r *runner) setVar(t *Token, name string, v any) {
 func (r *runner) setLocal(t *Token, name string, v any) {
 	if chain := r.scopeChain(t); len(chain) > 0 {
 		chain[0].Locals[name] = v
+		r.variableSet(t, chain[0], name, v)
 		return
 	}
 	r.st.Variables[name] = v
+	r.variableSet(t, nil, name, v)
+}
+
+// variableSet records in the history that the token at (acting, possibly nil) set name to v in
+// scope (nil: the process's variables).
+func (r *runner) variableSet(acting, scope *Token, name string, v any) {
+	e := HistoryEvent{Type: EventVariableSet, Variable: name, Value: v, Time: r.now}
+	if acting != nil {
+		e.Activity = acting.Activity
+	}
+	if scope != nil {
+		e.Token = scope.ID
+	}
+	r.events = append(r.events, e)
 }
 
 // parentToken is the token of the scope t runs in, or nil at process level.

@@ -39,13 +39,14 @@ func waitStatus(t *testing.T, c *baton.Client, id, status string) *baton.Instanc
 
 // activityEvents lists "start:X"/"end:X" history entries in order.
 func activityEvents(h []engine.HistoryEvent) []string {
-	out := make([]string, len(h))
-	for i, e := range h {
-		kind := "start:"
-		if e.Type == engine.EventActivityEnd {
-			kind = "end:"
+	out := make([]string, 0, len(h))
+	for _, e := range h {
+		switch e.Type {
+		case engine.EventActivityStart:
+			out = append(out, "start:"+e.Activity)
+		case engine.EventActivityEnd:
+			out = append(out, "end:"+e.Activity)
 		}
-		out[i] = kind + e.Activity
 	}
 	return out
 }

@@ -209,6 +209,24 @@ func TestTasksAreListedClaimedAndCompletedFromTheCommandLine(t *testing.T) {
 	if out, err := run(t, env, "instance", "cancel", id); err != nil || !strings.Contains(out, "nothing to cancel") {
 		t.Fatalf("second cancel: %q %v", out, err)
 	}
+	// Variables of a third instance, set and read back, and their history.
+	out, err = run(t, env, "start", "approve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id = strings.TrimSpace(out)
+	if out, err := run(t, env, "vars", "set", id, "--var", "amount=120"); err != nil || !strings.Contains(out, "set 1 variables") {
+		t.Fatalf("vars set: %q %v", out, err)
+	}
+	if out, err := run(t, env, "vars", "get", id, "-o", "json"); err != nil || !strings.Contains(out, `"amount": 120`) {
+		t.Fatalf("vars get: %q %v", out, err)
+	}
+	if out, err := run(t, env, "vars", "history", id, "--name", "amount"); err != nil || !strings.Contains(out, "amount") || !strings.Contains(out, "120") {
+		t.Fatalf("vars history: %q %v", out, err)
+	}
+	if _, err := run(t, env, "vars", "set", id); err == nil {
+		t.Fatal("vars set without --var: want an error")
+	}
 }
 
 func TestCorrelateFromTheCommandLine(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/batonhq/baton/engine"
 	"github.com/batonhq/baton/pkg/baton"
 )
 
@@ -133,7 +134,12 @@ func printInstance(cmd *cobra.Command, v *baton.InstanceView) {
 	}
 	fmt.Fprintln(w, "\nHISTORY")
 	for _, e := range v.History {
-		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", time.UnixMilli(e.Time).UTC().Format("15:04:05.000"), e.Type, e.Activity, e.Token)
+		what := e.Activity
+		if e.Type == engine.EventVariableSet {
+			b, _ := json.Marshal(e.Value)
+			what = fmt.Sprintf("%s = %s (at %s)", e.Variable, b, dash(e.Activity))
+		}
+		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", time.UnixMilli(e.Time).UTC().Format("15:04:05.000"), e.Type, what, e.Token)
 	}
 }
 

@@ -95,3 +95,29 @@ type SignalResult = engine.SignalResult
 func (c *Client) Signal(ctx context.Context, name string, vars map[string]any) (SignalResult, error) {
 	return c.eng.Signal(ctx, name, vars)
 }
+
+// Variables.
+type (
+	// SetVariablesRequest sets variables of a running instance. See engine.SetVariablesRequest.
+	SetVariablesRequest = engine.SetVariablesRequest
+	// HistoryEvent is one entry of an instance's history.
+	HistoryEvent = engine.HistoryEvent
+)
+
+// ErrEnded means an instance has ended: its variables can no longer change.
+var ErrEnded = engine.ErrEnded
+
+// Variables returns an instance's process variables, or with tokenID those the token sees.
+func (c *Client) Variables(ctx context.Context, instanceID, tokenID string) (map[string]any, error) {
+	return c.eng.Variables(ctx, instanceID, tokenID)
+}
+
+// SetVariables sets variables of a running instance in one commit.
+func (c *Client) SetVariables(ctx context.Context, req SetVariablesRequest) error {
+	return c.eng.SetVariables(ctx, req)
+}
+
+// VariableHistory returns an instance's variable changes, oldest first (only name's, if given).
+func (c *Client) VariableHistory(ctx context.Context, instanceID, name string) ([]HistoryEvent, error) {
+	return c.eng.VariableHistory(ctx, instanceID, name)
+}
