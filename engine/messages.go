@@ -201,6 +201,8 @@ func (e *Engine) Correlate(ctx context.Context, req CorrelateRequest) (Correlate
 			switch {
 			case err == nil:
 				res.Instances = append(res.Instances, done.InstanceID)
+			case errors.Is(err, ErrIncident) && req.All:
+				continue // a broadcast goes on to the others; that wait awaits an operator
 			case !errors.Is(err, ErrNotWaiting):
 				return res, err
 			}

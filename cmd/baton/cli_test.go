@@ -227,6 +227,18 @@ func TestTasksAreListedClaimedAndCompletedFromTheCommandLine(t *testing.T) {
 	if _, err := run(t, env, "vars", "set", id); err == nil {
 		t.Fatal("vars set without --var: want an error")
 	}
+	// Modification: move the token past the task; the instance ends.
+	var view baton.InstanceView
+	out, err = run(t, env, "instance", "show", id, "-o", "json")
+	if err != nil || json.Unmarshal([]byte(out), &view) != nil || len(view.Tokens) != 1 {
+		t.Fatalf("instance: %q %v", out, err)
+	}
+	if out, err := run(t, env, "modify", id, "--move", view.Tokens[0].ID+":e"); err != nil || !strings.Contains(out, "completed") {
+		t.Fatalf("modify: %q %v", out, err)
+	}
+	if _, err := run(t, env, "modify", id, "--move", "nocolon"); err == nil {
+		t.Fatal("modify --move without TOKEN:ACTIVITY: want an error")
+	}
 }
 
 func TestCorrelateFromTheCommandLine(t *testing.T) {

@@ -45,7 +45,7 @@ Connection flags fall back to BATON_NATS_URL, BATON_REDIS_URL and BATON_PREFIX.`
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.BoolVar(&g.logJSON, "log-json", false, "log JSON lines instead of console text")
 	root.AddCommand(newDevCommand(g), newServerCommand(g), newWorkerCommand(g), newDeployCommand(g),
-		newStartCommand(g), newInstanceCommand(g), newTasksCommand(g), newCompleteCommand(g), newCorrelateCommand(g), newSignalCommand(g), newVarsCommand(g), newBenchCommand(g))
+		newStartCommand(g), newInstanceCommand(g), newTasksCommand(g), newCompleteCommand(g), newCorrelateCommand(g), newSignalCommand(g), newVarsCommand(g), newModifyCommand(g), newBenchCommand(g))
 	return root
 }
 

@@ -117,7 +117,7 @@ func (r *processReader) checkManualBoundaries() {
 	nodes := r.def.Nodes
 	for _, id := range slices.Sorted(maps.Keys(nodes)) {
 		n := nodes[id]
-		if a := nodes[n.AttachedTo]; n.Kind == model.BoundaryEvent && a != nil && a.Kind == model.Task && a.Element == "manualTask" {
+		if a := nodes[n.AttachedTo]; n.Kind == model.BoundaryEvent && n.EventType == "" && a != nil && a.Kind == model.Task && a.Element == "manualTask" {
 			r.p.add(n.Line, n.ID, "an error boundary event catches BPMN errors of delegates, subprocesses and called processes; the manualTask %q never throws one", a.ID)
 		}
 	}

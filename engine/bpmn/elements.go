@@ -103,13 +103,13 @@ func eventDefinitionMessage(local, parent string) string {
 	case parent == "startEvent":
 		return msg + "Baton runs only none start events yet: remove the event definition and start instances through Baton"
 	case parent == "endEvent":
-		return msg + "Baton runs only none, terminate and error end events yet: remove the event definition" + throwAdvice[local]
+		return msg + "Baton runs only none, terminate, error and signal end events yet: remove the event definition" + throwAdvice[local]
 	case parent == "intermediateThrowEvent":
-		return msg + "Baton runs only none intermediate throw events yet: remove the event definition" + throwAdvice[local]
+		return msg + "Baton runs only none and signal intermediate throw events yet: remove the event definition" + throwAdvice[local]
 	case parent == "intermediateCatchEvent":
 		return msg + "Baton reads only message, timer, signal and conditional intermediate catch events: remove the event definition" + throwAdvice[local]
 	case parent == "boundaryEvent":
-		return msg + boundaryKind(local) + " boundary events are not supported yet: Baton runs error, timer and message boundary events; remove the event"
+		return msg + boundaryKind(local) + " boundary events are not supported yet: Baton runs error, timer, message and signal boundary events; remove the event"
 	}
 	return msg + "Baton does not run it yet: remove it"
 }

@@ -186,7 +186,7 @@ func TestParseElementProblems(t *testing.T) {
 		{"jbpm DMN decision", inlineModel(around(`<businessRuleTask id="x" implementation="http://www.jboss.org/drools/dmn" />`)),
 			[]wantProblem{{id: "x", msg: `implementation="http://www.jboss.org/drools/dmn": DMN decisions are not supported`}}},
 		{"compensation throw event", inlineModel(around(`<intermediateThrowEvent id="x"><compensateEventDefinition id="cd" /></intermediateThrowEvent>`)),
-			[]wantProblem{{id: "x", needle: ` id="cd"`, msg: "unsupported element <compensateEventDefinition> in <intermediateThrowEvent>; Baton runs only none intermediate throw events yet: remove the event definition; compensation comes later"}}},
+			[]wantProblem{{id: "x", needle: ` id="cd"`, msg: "unsupported element <compensateEventDefinition> in <intermediateThrowEvent>; Baton runs only none and signal intermediate throw events yet: remove the event definition; compensation comes later"}}},
 		{"escalation throw event", inlineModel(around(`<intermediateThrowEvent id="x"><escalationEventDefinition id="ed" /></intermediateThrowEvent>`)),
 			[]wantProblem{{id: "x", needle: ` id="ed"`, msg: "unsupported element <escalationEventDefinition> in <intermediateThrowEvent>"}}},
 		{"zeebe message throw event with a job worker", inlineModel(around(`<intermediateThrowEvent id="x"><extensionElements><zeebe:taskDefinition type="notify" /></extensionElements><messageEventDefinition id="md" /></intermediateThrowEvent>`)),

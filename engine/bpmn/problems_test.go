@@ -31,8 +31,8 @@ func TestParseBadFiles(t *testing.T) {
 		{"bad_events.bpmn", func(string) []wantProblem {
 			return []wantProblem{
 				{id: "Event_Notify", needle: ` id="MessageEventDefinition_0n1"`,
-					msg: "unsupported element <messageEventDefinition> in <intermediateThrowEvent>; Baton runs only none intermediate throw events yet: remove the event definition, or model the step as a sendTask"},
-				{id: "EndEvent_Late", needle: ` id="EscalationEventDefinition_0x1"`, msg: "unsupported element <escalationEventDefinition> in <endEvent>; Baton runs only none, terminate and error end events yet"},
+					msg: "unsupported element <messageEventDefinition> in <intermediateThrowEvent>; Baton runs only none and signal intermediate throw events yet: remove the event definition, or model the step as a sendTask"},
+				{id: "EndEvent_Late", needle: ` id="EscalationEventDefinition_0x1"`, msg: "unsupported element <escalationEventDefinition> in <endEvent>; Baton runs only none, terminate, error and signal end events yet"},
 				{id: "Event_ToArchive", needle: ` id="LinkEventDefinition_0l1"`, msg: "unsupported element <linkEventDefinition> in <intermediateThrowEvent>"},
 			}
 		}},

@@ -81,7 +81,11 @@ func Segments(d *Definition) []Segment {
 			w.end("child of " + id)
 			w.next = append(w.next, "return "+id)
 		case "complete":
-			// A wait state's completion (a user task, a message) runs the rest in the caller.
+			// A wait state's completion (a user task, a message) runs the rest in the caller; a
+			// timer's, in the Timer job's worker.
+			if n := d.Nodes[id]; n.Kind == CatchEvent && n.EventType == "timer" {
+				w.seg.JobType = d.EngineType
+			}
 			w.activityEnd(id)
 		case "return":
 			// The End job that the child's return left: the call activity ends (end listeners,

@@ -121,3 +121,18 @@ func (c *Client) SetVariables(ctx context.Context, req SetVariablesRequest) erro
 func (c *Client) VariableHistory(ctx context.Context, instanceID, name string) ([]HistoryEvent, error) {
 	return c.eng.VariableHistory(ctx, instanceID, name)
 }
+
+// Modification.
+type (
+	// ModifyRequest modifies a running instance. See engine.ModifyRequest.
+	ModifyRequest = engine.ModifyRequest
+	// ModifyResult says what a modification left.
+	ModifyResult = engine.ModifyResult
+	// Instruction is one step of a modification (engine.ModifyCancel, ModifyStartBefore, ...).
+	Instruction = engine.Instruction
+)
+
+// Modify applies a modification atomically at the instance's current version.
+func (c *Client) Modify(ctx context.Context, req ModifyRequest) (ModifyResult, error) {
+	return c.eng.Modify(ctx, req)
+}
