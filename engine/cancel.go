@@ -84,9 +84,9 @@ func (e *Engine) cancel(ctx context.Context, id string, called bool) (CancelResu
 		if err != nil {
 			return res, err
 		}
-		// The apply id is unique to this attempt (the version it read), so a client retry of
-		// the same attempt answers DONE.
-		_, _, err = e.store.Apply(context.WithoutCancel(ctx), store.Step{Instance: id, Job: "cancel", Fence: snap.Version,
+		// The apply id is unique to this call, so a client retry of it answers DONE and a
+		// concurrent change conflicts.
+		_, _, err = e.store.Apply(context.WithoutCancel(ctx), store.Step{Instance: id, Job: "cancel:" + NewInstanceID(), Fence: snap.Version,
 			ExpectedVersion: snap.Version, State: blob, Status: StatusCancelled, History: hist, Cancel: r.cancel})
 		var conflict *store.ConflictError
 		if errors.As(err, &conflict) && attempt < e.cfg.MaxConflictRetries {

@@ -98,7 +98,7 @@ func (e *Engine) Modify(ctx context.Context, req ModifyRequest) (ModifyResult, e
 			return ModifyResult{}, err
 		}
 		cctx := context.WithoutCancel(ctx)
-		ver, _, err := e.store.Apply(cctx, store.Step{Instance: req.InstanceID, Job: "modify", Fence: snap.Version,
+		ver, _, err := e.store.Apply(cctx, store.Step{Instance: req.InstanceID, Job: "modify:" + NewInstanceID(), Fence: snap.Version,
 			ExpectedVersion: snap.Version, State: blob, Status: status, History: hist, NewJobs: entries, Cancel: r.cancel})
 		var conflict *store.ConflictError
 		if errors.As(err, &conflict) && attempt < e.cfg.MaxConflictRetries {
@@ -122,10 +122,11 @@ func (r *runner) modify(in Instruction) error {
 	case ModifyStartBefore, ModifyStartAfter:
 		return r.startToken(in.ActivityID, in.Kind == ModifyStartAfter)
 	case ModifyMove:
-		if err := r.cancelToken(in.TokenID); err != nil {
+		// Start first: a subprocess whose only token moves within it keeps running.
+		if err := r.startToken(in.ActivityID, false); err != nil {
 			return err
 		}
-		return r.startToken(in.ActivityID, false)
+		return r.cancelToken(in.TokenID)
 	}
 	return fmt.Errorf("unknown instruction %q; use %s, %s, %s or %s", in.Kind, ModifyCancel, ModifyStartBefore, ModifyStartAfter, ModifyMove)
 }

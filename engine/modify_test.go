@@ -64,6 +64,17 @@ func TestModificationMovesStartsAndCancelsTokensAtomically(t *testing.T) {
 	if tasks, _ := c.Tasks(ctx, baton.TaskFilter{CandidateGroups: []string{"authors"}}); len(tasks) != 1 || tasks[0].ActivityID != "Inner" {
 		t.Fatalf("authors' tasks: %+v, want Inner only (Draft's went with its token)", tasks)
 	}
+	// Moving the subprocess's only token within it keeps the subprocess running.
+	if _, err := c.Modify(ctx, baton.ModifyRequest{InstanceID: v.ID,
+		Instructions: []baton.Instruction{{Kind: engine.ModifyMove, TokenID: inner, ActivityID: "Inner"}}}); err != nil {
+		t.Fatalf("move within the subprocess: %v", err)
+	}
+	v = show(t, c, v.ID)
+	if moved := tokenAt(t, v, "Inner"); moved == inner || count(v.History, engine.EventActivityEnd, "Sub") != 0 {
+		t.Fatalf("after the move within: tokens %+v history %+v", v.Tokens, v.History)
+	} else {
+		inner = moved
+	}
 	// Cancelling the subprocess's last token ends the subprocess, which continues at After.
 	if _, err := c.Modify(ctx, baton.ModifyRequest{InstanceID: v.ID,
 		Instructions: []baton.Instruction{{Kind: engine.ModifyCancel, TokenID: inner}}}); err != nil {

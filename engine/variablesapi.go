@@ -90,7 +90,7 @@ func (e *Engine) SetVariables(ctx context.Context, req SetVariablesRequest) erro
 		if err != nil {
 			return err
 		}
-		_, _, err = e.store.Apply(context.WithoutCancel(ctx), store.Step{Instance: req.InstanceID, Job: "variables",
+		_, _, err = e.store.Apply(context.WithoutCancel(ctx), store.Step{Instance: req.InstanceID, Job: "variables:" + NewInstanceID(),
 			Fence: snap.Version, ExpectedVersion: snap.Version, State: blob, Status: snap.Status, History: hist})
 		var conflict *store.ConflictError
 		if errors.As(err, &conflict) && attempt < e.cfg.MaxConflictRetries {
