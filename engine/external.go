@@ -1,16 +1,13 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
-	"github.com/vmihailenco/msgpack/v5"
 	"go.uber.org/zap"
 
 	"github.com/batonhq/baton/engine/job"
@@ -38,21 +35,21 @@ type ExternalTask struct {
 	Variables   map[string]any `json:"variables"`
 }
 
-// ExternalCommand is the JSON an external worker sends on baton.ext.cmd.<command> (complete,
-// fail or bpmnError). Unknown fields are errors.
+// ExternalCommand is what an external worker sends on baton.ext.cmd.<command> (complete, fail
+// or bpmnError), as JSON or msgpack with these field names. Unknown fields are errors.
 type ExternalCommand struct {
-	TaskID string `json:"taskId"`
+	TaskID string `msgpack:"taskId" json:"taskId"`
 	// Variables are set when the task completes, or with a BPMN error.
-	Variables map[string]any `json:"variables,omitempty"`
+	Variables map[string]any `msgpack:"variables,omitempty" json:"variables,omitempty"`
 	// Error describes a failure (fail) or the BPMN error's message (bpmnError).
-	Error string `json:"error,omitempty"`
+	Error string `msgpack:"error,omitempty" json:"error,omitempty"`
 	// Code is the BPMN error code (bpmnError).
-	Code string `json:"code,omitempty"`
+	Code string `msgpack:"code,omitempty" json:"code,omitempty"`
 	// RetryAfter (fail) is a Go duration ("30s") before the task is offered again; default the
 	// engine's doubling retry delay.
-	RetryAfter string `json:"retryAfter,omitempty"`
+	RetryAfter string `msgpack:"retryAfter,omitempty" json:"retryAfter,omitempty"`
 	// NoRetry (fail) raises an incident at once.
-	NoRetry bool `json:"noRetry,omitempty"`
+	NoRetry bool `msgpack:"noRetry,omitempty" json:"noRetry,omitempty"`
 }
 
 // DecodeExternalCommand parses an external worker's command: JSON by default or with
@@ -60,28 +57,10 @@ type ExternalCommand struct {
 // are errors; numbers in variables become int64 or float64.
 func DecodeExternalCommand(data []byte, contentType string) (*ExternalCommand, error) {
 	var cmd ExternalCommand
-	ct := strings.ToLower(strings.TrimSpace(strings.SplitN(contentType, ";", 2)[0]))
-	switch ct {
-	case "", "application/json":
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		dec.UseNumber()
-		if err := dec.Decode(&cmd); err != nil {
-			return nil, fmt.Errorf("external command (JSON): %w", err)
-		}
-		cmd.Variables = normalizeJSON(cmd.Variables)
-	case "application/msgpack", "application/x-msgpack", "application/vnd.msgpack":
-		dec := msgpack.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields(true)
-		dec.UseLooseInterfaceDecoding(true)
-		dec.SetCustomStructTag("json")
-		if err := dec.Decode(&cmd); err != nil {
-			return nil, fmt.Errorf("external command (msgpack): %w", err)
-		}
-		NormalizeNumbers(cmd.Variables)
-	default:
-		return nil, fmt.Errorf("external command: unsupported Content-Type %q (use application/json or application/msgpack)", contentType)
+	if err := decodeBody(data, contentType, "external command", true, &cmd); err != nil {
+		return nil, err
 	}
+	cmd.Variables = normalizeVariables(cmd.Variables)
 	return &cmd, nil
 }
 

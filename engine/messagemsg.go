@@ -1,13 +1,8 @@
 package engine
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
-
-	"github.com/vmihailenco/msgpack/v5"
 )
 
 // MessageBody is the body of a message on baton.msg.<messageName>: msgpack by default, JSON when
@@ -28,29 +23,10 @@ type MessageBody struct {
 // DecodeMessageBody parses a message body; errors name the field. Unknown fields are errors.
 func DecodeMessageBody(data []byte, contentType string) (*MessageBody, time.Duration, error) {
 	var m MessageBody
-	if len(bytes.TrimSpace(data)) > 0 {
-		ct := strings.ToLower(strings.TrimSpace(strings.SplitN(contentType, ";", 2)[0]))
-		switch ct {
-		case "application/json":
-			dec := json.NewDecoder(bytes.NewReader(data))
-			dec.DisallowUnknownFields()
-			dec.UseNumber()
-			if err := dec.Decode(&m); err != nil {
-				return nil, 0, fmt.Errorf("message (JSON): %w", err)
-			}
-			m.Variables = normalizeJSON(m.Variables)
-		case "", "application/msgpack", "application/x-msgpack", "application/vnd.msgpack":
-			dec := msgpack.NewDecoder(bytes.NewReader(data))
-			dec.DisallowUnknownFields(true)
-			dec.UseLooseInterfaceDecoding(true)
-			if err := dec.Decode(&m); err != nil {
-				return nil, 0, fmt.Errorf("message (msgpack; set Content-Type: application/json for JSON): %w", err)
-			}
-			NormalizeNumbers(m.Variables)
-		default:
-			return nil, 0, fmt.Errorf("message: unsupported Content-Type %q (use application/json or msgpack)", contentType)
-		}
+	if err := decodeBody(data, contentType, "message", false, &m); err != nil {
+		return nil, 0, err
 	}
+	m.Variables = normalizeVariables(m.Variables)
 	ttl := time.Duration(0)
 	if m.TTL != "" {
 		d, err := time.ParseDuration(m.TTL)

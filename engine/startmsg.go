@@ -25,34 +25,55 @@ type StartMessage struct {
 // silently ignored. An empty body is a start without variables.
 func DecodeStartMessage(data []byte, contentType string) (*StartMessage, error) {
 	var m StartMessage
+	if err := decodeBody(data, contentType, "start message", false, &m); err != nil {
+		return nil, err
+	}
+	m.Variables = normalizeVariables(m.Variables)
+	if m.Version < 0 {
+		return nil, fmt.Errorf("start message: field version: must be 0 (latest) or a deployed version, got %d", m.Version)
+	}
+	return &m, nil
+}
+
+// decodeBody decodes a message body into v (a struct with msgpack and json tags): JSON with
+// Content-Type application/json, msgpack with an msgpack type (or none, unless jsonDefault).
+// Unknown fields are errors, naming the field; an empty body decodes to nothing. what names the
+// body in errors.
+func decodeBody(data []byte, contentType, what string, jsonDefault bool, v any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return &m, nil
+		return nil
 	}
 	ct := strings.ToLower(strings.TrimSpace(strings.SplitN(contentType, ";", 2)[0]))
+	if ct == "" && jsonDefault {
+		ct = "application/json"
+	}
 	switch ct {
 	case "application/json":
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
 		dec.UseNumber()
-		if err := dec.Decode(&m); err != nil {
-			return nil, fmt.Errorf("start message (JSON): %w", err)
+		if err := dec.Decode(v); err != nil {
+			return fmt.Errorf("%s (JSON): %w", what, err)
 		}
-		m.Variables = normalizeJSON(m.Variables)
 	case "", "application/msgpack", "application/x-msgpack", "application/vnd.msgpack":
 		dec := msgpack.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields(true)
 		dec.UseLooseInterfaceDecoding(true)
-		if err := dec.Decode(&m); err != nil {
-			return nil, fmt.Errorf("start message (msgpack; set Content-Type: application/json for JSON): %w", err)
+		if err := dec.Decode(v); err != nil {
+			return fmt.Errorf("%s (msgpack; set Content-Type: application/json for JSON): %w", what, err)
 		}
-		NormalizeNumbers(m.Variables)
 	default:
-		return nil, fmt.Errorf("start message: unsupported Content-Type %q (use application/json or msgpack)", contentType)
+		return fmt.Errorf("%s: unsupported Content-Type %q (use application/json or msgpack)", what, contentType)
 	}
-	if m.Version < 0 {
-		return nil, fmt.Errorf("start message: field version: must be 0 (latest) or a deployed version, got %d", m.Version)
-	}
-	return &m, nil
+	return nil
+}
+
+// normalizeVariables makes decoded variables uniform whatever the body's encoding: JSON numbers
+// and msgpack integers become int64 (float64 when not integral).
+func normalizeVariables(vars map[string]any) map[string]any {
+	vars = normalizeJSON(vars)
+	NormalizeNumbers(vars)
+	return vars
 }
 
 // normalizeJSON turns json.Number into int64 where the number is integral, else float64, so

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
@@ -29,14 +28,10 @@ func (w *Worker) handleMessage(ctx context.Context, msg jetstream.Msg) {
 		w.deadLetter(ctx, msg, fmt.Sprintf("subject %s: %v", msg.Subject(), err))
 		return
 	}
-	md, err := msg.Metadata()
+	id, _, err := messageID(msg)
 	if err != nil {
-		w.deadLetter(ctx, msg, "not a JetStream message: "+err.Error())
+		w.deadLetter(ctx, msg, err.Error())
 		return
-	}
-	id := msg.Headers().Get(nats.MsgIdHdr)
-	if id == "" {
-		id = fmt.Sprintf("seq:%d@%d", md.Sequence.Stream, md.Timestamp.UnixNano())
 	}
 	res, err := w.eng.Correlate(ctx, engine.CorrelateRequest{Name: name, CorrelationKey: body.CorrelationKey,
 		Variables: body.Variables, MessageID: id, All: body.All, TTL: ttl})

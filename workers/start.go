@@ -30,16 +30,10 @@ func (w *Worker) handleStart(ctx context.Context, msg jetstream.Msg) {
 		w.deadLetter(ctx, msg, fmt.Sprintf("subject %s: %v", msg.Subject(), err))
 		return
 	}
-	md, err := msg.Metadata()
+	idem, md, err := messageID(msg)
 	if err != nil {
-		w.deadLetter(ctx, msg, "not a JetStream message: "+err.Error())
+		w.deadLetter(ctx, msg, err.Error())
 		return
-	}
-	idem := msg.Headers().Get(nats.MsgIdHdr)
-	if idem == "" {
-		// Stable across redeliveries of this message; the timestamp keeps it unique when the
-		// stream is recreated and its sequence starts again at 1.
-		idem = fmt.Sprintf("seq:%d@%d", md.Sequence.Stream, md.Timestamp.UnixNano())
 	}
 	req := engine.StartRequest{ProcessKey: key, Version: sm.Version, BusinessKey: sm.BusinessKey,
 		Variables: sm.Variables, InstanceID: engine.DerivedInstanceID(key, idem)}
@@ -71,4 +65,18 @@ func (w *Worker) deadLetter(ctx context.Context, msg jetstream.Msg, reason strin
 		w.log.Error("dead-lettering failed; redelivering", zap.String("subject", msg.Subject()), zap.Error(err))
 		_ = msg.NakWithDelay(time.Second)
 	}
+}
+
+// messageID is a message's identity: its Nats-Msg-Id, else its stream sequence, stable across
+// redeliveries (the timestamp keeps it unique when the stream is recreated and its sequence
+// starts again at 1).
+func messageID(msg jetstream.Msg) (string, *jetstream.MsgMetadata, error) {
+	md, err := msg.Metadata()
+	if err != nil {
+		return "", nil, fmt.Errorf("not a JetStream message: %w", err)
+	}
+	if id := msg.Headers().Get(nats.MsgIdHdr); id != "" {
+		return id, md, nil
+	}
+	return fmt.Sprintf("seq:%d@%d", md.Sequence.Stream, md.Timestamp.UnixNano()), md, nil
 }
