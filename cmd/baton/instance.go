@@ -18,7 +18,7 @@ func newInstanceCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "instance",
 		Aliases: []string{"instances"},
-		Short:   "Inspect process instances",
+		Short:   "Inspect and cancel process instances",
 	}
 	var output string
 	show := &cobra.Command{

@@ -44,12 +44,14 @@ func newServerCommand(g *globals) *cobra.Command {
 	var rf runtimeFlags
 	cmd := &cobra.Command{
 		Use:   "server",
-		Short: "Run the Baton server: start messages, engine jobs and the reconciler",
-		Long: `Server consumes start messages (baton.start.>) and correlates messages (baton.msg.>), runs
-the engine's own jobs (task type
-_engine: async-after continuations, async start events, gateways) and the reconciler that
-republishes committed jobs that were never consumed. Run any number of replicas; they share
-the durable consumers. Service tasks run in worker processes that register their task types.
+		Short: "Run the Baton server: start messages, messages, external task answers, engine jobs and the reconciler",
+		Long: `Server consumes start messages (baton.start.>), correlates messages (baton.msg.>), applies
+external workers' answers (baton.ext.cmd.>), runs the engine's own jobs (task type _engine:
+async-after continuations, async start events, gateways, timers, call activities' Call, Return
+and End jobs, signal broadcasts) and the reconciler that republishes committed jobs that were
+never consumed, fires overdue timers and repairs the task and message indexes. Run any number
+of replicas; they share the durable consumers. Service tasks run in worker processes that
+register their task types.
 
 It stops on SIGTERM or SIGINT: no new jobs are fetched, in-flight jobs get --shutdown-grace to
 finish and are released after it, and it exits 0.`,
