@@ -183,7 +183,25 @@ func (e *Engine) hasDelegate(taskType string) bool {
 
 // Deploy stores definitions as new versions (a no-op for content already deployed).
 func (e *Engine) Deploy(ctx context.Context, defs []*model.Definition) ([]store.Deployed, error) {
-	return e.store.Deploy(ctx, defs)
+	deps, err := e.store.Deploy(ctx, defs)
+	if err != nil {
+		return deps, err
+	}
+	// Message and signal start events: the names that start instances of these processes.
+	for _, d := range defs {
+		for _, n := range d.Nodes {
+			if n.Kind == model.StartEvent && n.EventType != "" && n.Parent == "" {
+				name := n.EventRef
+				if n.EventType == "signal" {
+					name = SignalName(name)
+				}
+				if err := e.store.IndexStart(ctx, name, d.Key); err != nil {
+					return deps, err
+				}
+			}
+		}
+	}
+	return deps, nil
 }
 
 // Definition returns a deployed definition, cached after the first load: deployed versions

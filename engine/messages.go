@@ -208,6 +208,14 @@ func (e *Engine) Correlate(ctx context.Context, req CorrelateRequest) (Correlate
 			}
 			_ = e.store.Unsubscribe(ctx, req.Name, req.CorrelationKey, id)
 		}
+		if len(res.Instances) == 0 {
+			// Nobody waits: a process whose start event the message names starts instead.
+			started, err := e.startByEvent(ctx, req.Name, req.CorrelationKey, req.MessageID, vars)
+			if err != nil {
+				return res, err
+			}
+			res.Instances = started
+		}
 		if len(res.Instances) > 0 {
 			_, err := e.store.MarkCorrelated(ctx, req.Name, req.MessageID, max(ttl, DedupeWindow))
 			return res, err
@@ -281,4 +289,50 @@ func (e *Engine) subscribe(ctx context.Context, j *job.Job) {
 		_ = e.store.Unsubscribe(ctx, m.Name, m.Key, j.ID)
 		return
 	}
+}
+
+// startByEvent starts an instance of every process whose latest version has a start event for
+// subscription name (a message, or SignalName), with the message's variables; key becomes the
+// business key. The instance id derives from the message id, so a redelivered message starts
+// nothing twice. It returns the started instances.
+func (e *Engine) startByEvent(ctx context.Context, name, key, messageID string, vars map[string]any) ([]string, error) {
+	keys, err := e.store.Starts(ctx, name)
+	if err != nil || len(keys) == 0 {
+		return nil, err
+	}
+	var started []string
+	for _, pk := range keys {
+		v, err := e.store.LatestVersion(ctx, pk)
+		if err != nil {
+			continue
+		}
+		def, err := e.Definition(ctx, pk, v)
+		if err != nil {
+			return started, err
+		}
+		at := ""
+		for _, n := range def.Nodes {
+			if n.Kind == model.StartEvent && n.Parent == "" && n.EventType != "" && subscriptionName(n) == name {
+				at = n.ID
+			}
+		}
+		if at == "" {
+			continue // the latest version dropped the start event
+		}
+		res, err := e.Start(ctx, StartRequest{ProcessKey: pk, Version: v, BusinessKey: key, Variables: vars,
+			InstanceID: DerivedInstanceID(pk, "event\x00"+name+"\x00"+messageID), startAt: at})
+		if err != nil {
+			return started, err
+		}
+		started = append(started, res.InstanceID)
+	}
+	return started, nil
+}
+
+// subscriptionName is the name a message or signal event of n waits under.
+func subscriptionName(n *model.Node) string {
+	if n.EventType == "signal" {
+		return SignalName(n.EventRef)
+	}
+	return n.EventRef
 }

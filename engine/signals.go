@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/batonhq/baton/engine/job"
 	"github.com/batonhq/baton/engine/model"
@@ -29,12 +30,21 @@ func (e *Engine) Signal(ctx context.Context, name string, vars map[string]any) (
 	if name == "" {
 		return SignalResult{}, errors.New("signal: a signal name is required")
 	}
-	res, err := e.Correlate(ctx, CorrelateRequest{Name: SignalName(name), Variables: vars, All: true, TTL: -1})
-	if errors.Is(err, ErrNoSubscription) {
-		return SignalResult{}, nil
-	}
-	if err != nil {
+	id := NewInstanceID()
+	res, err := e.Correlate(ctx, CorrelateRequest{Name: SignalName(name), Variables: vars, All: true, TTL: -1, MessageID: id})
+	if err != nil && !errors.Is(err, ErrNoSubscription) {
 		return SignalResult{}, fmt.Errorf("signal %q: %w", name, err)
+	}
+	// Signal start events fire on every broadcast, whoever else waits (the same id: an instance
+	// Correlate started already is not started again).
+	started, err := e.startByEvent(ctx, SignalName(name), "", id, vars)
+	if err != nil {
+		return SignalResult{Instances: res.Instances}, fmt.Errorf("signal %q: %w", name, err)
+	}
+	for _, s := range started {
+		if !slices.Contains(res.Instances, s) {
+			res.Instances = append(res.Instances, s)
+		}
 	}
 	return SignalResult{Instances: res.Instances}, nil
 }

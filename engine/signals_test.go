@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/batonhq/baton/engine"
@@ -73,5 +74,55 @@ func TestASignalThrownByAProcessReachesEveryWaitingInstance(t *testing.T) {
 	}
 	if v := show(t, c, late); v.Status != engine.StatusCompleted || v.Variables["sku"] != "A-17" {
 		t.Fatalf("late instance: %s %v", v.Status, v.Variables)
+	}
+}
+
+func TestMessageAndSignalStartEventsStartInstances(t *testing.T) {
+	t.Parallel()
+	doc := []byte(`<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+  <message id="M" name="order-placed"/>
+  <signal id="S" name="stock-check"/>
+  <process id="orders" isExecutable="true">
+    <startEvent id="Placed"><messageEventDefinition messageRef="M"/></startEvent>
+    <sequenceFlow id="a0" sourceRef="Placed" targetRef="e1"/>
+    <endEvent id="e1"/>
+  </process>
+  <process id="audit" isExecutable="true">
+    <startEvent id="Manual"/>
+    <sequenceFlow id="b0" sourceRef="Manual" targetRef="e2"/>
+    <startEvent id="OnCheck"><signalEventDefinition signalRef="S"/></startEvent>
+    <sequenceFlow id="b1" sourceRef="OnCheck" targetRef="e2"/>
+    <endEvent id="e2"/>
+  </process>
+</definitions>`)
+	_, c := deployed(t, doc, nil)
+	ctx := context.Background()
+	msg := baton.CorrelateRequest{Name: "order-placed", CorrelationKey: "o-7", MessageID: "m-7", Variables: map[string]any{"n": 1}}
+	res, err := c.Correlate(ctx, msg)
+	if err != nil || len(res.Instances) != 1 {
+		t.Fatalf("message start: %+v %v", res, err)
+	}
+	v := show(t, c, res.Instances[0])
+	if v.ProcessKey != "orders" || v.BusinessKey != "o-7" || v.Variables["n"] != int64(1) || v.Status != engine.StatusCompleted ||
+		count(v.History, engine.EventActivityEnd, "Placed") != 1 {
+		t.Fatalf("instance from the message: %+v", v)
+	}
+	if again, err := c.Correlate(ctx, msg); err != nil || !again.Duplicate {
+		t.Fatalf("the same message again: %+v %v, want a duplicate", again, err)
+	}
+	if _, err := c.Start(ctx, baton.StartRequest{ProcessKey: "orders"}); err == nil || !strings.Contains(err.Error(), "no none start event") {
+		t.Fatalf("a plain start of a message-started process: %v", err)
+	}
+	sig, err := c.Signal(ctx, "stock-check", nil)
+	if err != nil || len(sig.Instances) != 1 {
+		t.Fatalf("signal start: %+v %v", sig, err)
+	}
+	if v := show(t, c, sig.Instances[0]); v.ProcessKey != "audit" || count(v.History, engine.EventActivityEnd, "OnCheck") != 1 {
+		t.Fatalf("instance from the signal: %+v", v)
+	}
+	// The process's none start event still starts it too.
+	if res, err := c.Start(ctx, baton.StartRequest{ProcessKey: "audit"}); err != nil || res.Status != engine.StatusCompleted {
+		t.Fatalf("none start of audit: %+v %v", res, err)
 	}
 }

@@ -31,6 +31,9 @@ type StartRequest struct {
 
 	// caller is set when a call activity starts the instance.
 	caller *Caller
+	// startAt is the message or signal start event that starts the instance; empty: the none
+	// start event.
+	startAt string
 }
 
 // StartResult says what Start did.
@@ -112,7 +115,15 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (StartResult, erro
 		Variables: vars, Started: now.UnixMilli(), Caller: req.caller}
 	r := &runner{ctx: ctx, eng: e, def: def, st: st, now: now.UnixMilli(), jobID: "start:" + id, tries: 1,
 		recorded: map[string]callResult{}, seen: map[string]int{}}
-	tok := st.newToken(def.StartID)
+	startAt := def.StartID
+	if req.startAt != "" {
+		startAt = req.startAt
+	}
+	if startAt == "" {
+		return StartResult{}, fmt.Errorf("start %q: %w: it has no none start event; publish the message or signal that starts it",
+			req.ProcessKey, ErrUnknownProcess)
+	}
+	tok := st.newToken(startAt)
 	if err := r.arrive(tok); err != nil {
 		return StartResult{}, err
 	}

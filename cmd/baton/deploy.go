@@ -157,6 +157,8 @@ func printExplain(out io.Writer, parsed []parsedFile, output string) error {
 				switch {
 				case job == "" && strings.HasPrefix(s.Entry, "complete "):
 					job = "(the caller of complete or correlate)"
+				case job == "" && strings.HasPrefix(s.Entry, "event "):
+					job = "(the caller of correlate or signal)"
 				case job == "" && strings.HasPrefix(s.Entry, "fire "):
 					job = "(the caller of correlate or signal)"
 				case job == "":

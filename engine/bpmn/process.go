@@ -139,6 +139,13 @@ func (r *processReader) children(el *element, n *model.Node) int {
 		case n.Kind == model.BoundaryEvent && (c.name.Local == "timerEventDefinition" || c.name.Local == "messageEventDefinition" ||
 			c.name.Local == "signalEventDefinition"):
 			r.catchDefinition(c, n)
+		case n.Kind == model.StartEvent && (c.name.Local == "messageEventDefinition" || c.name.Local == "signalEventDefinition"):
+			n.EventType = strings.TrimSuffix(c.name.Local, "EventDefinition")
+			if n.EventType == "message" {
+				n.EventRef = r.refName(c, "messageRef", "message", r.roots.messages, n.ID, true)
+			} else {
+				n.EventRef = r.refName(c, "signalRef", "signal", r.roots.signals, n.ID, true)
+			}
 		case (n.Kind == model.ThrowEvent || n.Kind == model.EndEvent) && c.name.Local == "signalEventDefinition":
 			n.EventType = "signal"
 			n.EventRef = r.refName(c, "signalRef", "signal", r.roots.signals, n.ID, true)

@@ -8,7 +8,8 @@ import (
 // Segment is one transaction of a process: the activities that run together, in memory,
 // between two commits.
 type Segment struct {
-	// Entry is where the segment starts: "start" (run by whoever starts the instance), or a
+	// Entry is where the segment starts: "start" (run by whoever starts the instance), "event
+	// <id>" (a message or signal start event: run by whoever correlates or signals), or a
 	// job: "before <id>", "after <id>", "each <id>" and "after-each <id>" (a multi-instance
 	// activity's inner instance), "call <id>" (starts a call activity's child) and
 	// "return <id>" (the End job that a completed child leaves: the call activity ends), or
@@ -38,9 +39,17 @@ type Segment struct {
 func Segments(d *Definition) []Segment {
 	var out []Segment
 	seen := map[string]bool{}
-	work := []string{"start"}
+	var work []string
 	if s := d.Nodes[d.StartID]; s != nil && s.AsyncBefore {
 		work = []string{"before " + d.StartID}
+	} else if s != nil {
+		work = []string{"start"}
+	}
+	for _, id := range sortedKeys(d.Nodes) {
+		// A message or signal start event starts instances in whoever correlates or signals.
+		if n := d.Nodes[id]; n.Kind == StartEvent && n.EventType != "" && n.Parent == "" {
+			work = append(work, "event "+id)
+		}
 	}
 	for len(work) > 0 {
 		entry := work[0]
@@ -57,6 +66,8 @@ func Segments(d *Definition) []Segment {
 		switch kind {
 		case "start":
 			w.arrive(d.StartID)
+		case "event":
+			w.arrive(id)
 		case "before":
 			n := d.Nodes[id]
 			w.seg.JobType = d.EngineType

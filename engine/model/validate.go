@@ -151,7 +151,8 @@ func (d *Definition) Link() error {
 			}
 		}
 	}
-	starts := 0
+	starts, eventStarts := 0, 0
+	d.StartID = ""
 	for _, n := range d.Nodes {
 		n.Boundaries, n.Start = nil, "" // Link may run again on the same definition
 	}
@@ -159,6 +160,17 @@ func (d *Definition) Link() error {
 		n := d.Nodes[id]
 		switch n.Kind {
 		case StartEvent:
+			if n.EventType != "" {
+				// A message or signal start event: the message or signal starts an instance.
+				if n.Parent != "" {
+					add(n.Line, n.ID, "a %s start event inside a subprocess (an event subprocess) is not supported; use a none start event", n.EventType)
+				}
+				eventStarts++
+				if len(n.Incoming) > 0 {
+					add(n.Line, n.ID, "a start event cannot have incoming sequence flows")
+				}
+				break
+			}
 			if p, ok := d.Nodes[n.Parent]; ok {
 				if p.Start != "" && p.Start != n.ID {
 					add(n.Line, n.ID, "subprocess %q has two start events; an embedded subprocess has exactly one none start event", p.ID)
@@ -263,7 +275,7 @@ func (d *Definition) Link() error {
 		}
 	}
 	switch {
-	case starts == 0 && len(d.Nodes) > 0:
+	case starts == 0 && eventStarts == 0 && len(d.Nodes) > 0:
 		add(0, d.Key, "the process has no start event")
 	case starts > 1:
 		add(0, d.Key, "the process has %d none start events; exactly one is supported", starts)

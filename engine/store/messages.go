@@ -163,3 +163,22 @@ func (s *Store) Correlated(ctx context.Context, name, id string) (bool, error) {
 	}
 	return n == 1, nil
 }
+
+// IndexStart records that message (or signal) name starts instances of processKey: its latest
+// version has a start event for it. The index only grows; a version without the start event is
+// checked when the message arrives.
+func (s *Store) IndexStart(ctx context.Context, name, processKey string) error {
+	if err := s.rdb.SAdd(ctx, s.msgKey(name, "starts", "all"), processKey).Err(); err != nil {
+		return fmt.Errorf("index the start event of %s for %q: %w", processKey, name, err)
+	}
+	return nil
+}
+
+// Starts returns the process keys a message (or signal) name may start.
+func (s *Store) Starts(ctx context.Context, name string) ([]string, error) {
+	keys, err := s.rdb.SMembers(ctx, s.msgKey(name, "starts", "all")).Result()
+	if err != nil {
+		return nil, fmt.Errorf("start events of %q: %w", name, err)
+	}
+	return keys, nil
+}
