@@ -12,6 +12,7 @@ import (
 
 	"github.com/batonhq/baton/engine/job"
 	"github.com/batonhq/baton/engine/model"
+	"github.com/batonhq/baton/engine/store"
 )
 
 // Messages. A receive task or message catch event waits for a Wait job that names the message
@@ -228,6 +229,10 @@ func (e *Engine) Correlate(ctx context.Context, req CorrelateRequest) (Correlate
 			return res, fmt.Errorf("correlate %q: variables: %w", req.Name, err)
 		}
 		buffered, err := e.store.Buffer(ctx, req.Name, req.CorrelationKey, req.MessageID, payload, ttl)
+		if errors.Is(err, store.ErrCorrelated) {
+			res.Duplicate = true // another delivery of this message correlated it meanwhile
+			return res, nil
+		}
 		if err != nil || buffered {
 			res.Buffered = buffered
 			return res, err

@@ -72,7 +72,7 @@ func (e *Engine) Modify(ctx context.Context, req ModifyRequest) (ModifyResult, e
 		if err != nil {
 			return ModifyResult{}, err
 		}
-		r := &runner{ctx: ctx, eng: e, def: def, st: st, now: time.Now().UnixMilli(), jobID: "modify:" + req.InstanceID,
+		r := &runner{ctx: ctx, eng: e, def: def, st: st, now: time.Now().UnixMilli(), jobID: req.InstanceID + ":modify:" + NewInstanceID(),
 			tries: 1, recorded: recorded, seen: map[string]int{}}
 		for k, v := range req.Variables {
 			if err := checkDepth(k, v); err != nil {

@@ -1,5 +1,7 @@
 package engine
 
+import "github.com/batonhq/baton/engine/job"
+
 // Embedded subprocesses are scopes: a token waits at the subprocess (WaitScope) while child
 // tokens (Parent = its id) run the subprocess's flow.
 
@@ -64,7 +66,8 @@ func (r *runner) removeScope(scope string) {
 	r.st.Tokens = kept
 	jobs := r.jobs[:0]
 	for _, j := range r.jobs {
-		if !gone[j.Token] {
+		// A signal thrown, or a child's return, does not belong to the token that made it.
+		if !gone[j.Token] || j.Kind == job.Signal || j.Kind == job.Return {
 			jobs = append(jobs, j)
 		}
 	}

@@ -27,10 +27,15 @@ type SignalResult struct {
 
 // Signal broadcasts signal name, with vars, to every instance waiting for it.
 func (e *Engine) Signal(ctx context.Context, name string, vars map[string]any) (SignalResult, error) {
+	return e.signal(ctx, name, vars, NewInstanceID())
+}
+
+// signal broadcasts under id: a broadcast run again with the same id (a Signal job's retry)
+// reaches no wait twice and starts no instance twice.
+func (e *Engine) signal(ctx context.Context, name string, vars map[string]any, id string) (SignalResult, error) {
 	if name == "" {
 		return SignalResult{}, errors.New("signal: a signal name is required")
 	}
-	id := NewInstanceID()
 	res, err := e.Correlate(ctx, CorrelateRequest{Name: SignalName(name), Variables: vars, All: true, TTL: -1, MessageID: id})
 	if err != nil && !errors.Is(err, ErrNoSubscription) {
 		return SignalResult{}, fmt.Errorf("signal %q: %w", name, err)
@@ -55,11 +60,11 @@ func (r *runner) throwSignal(t *Token, n *model.Node) {
 		Activity: n.ID, Exclusive: false, Created: r.now, Msg: &job.MessageSub{Name: n.EventRef}})
 }
 
-// executeSignal runs a Signal job: it broadcasts the signal, then leaves the outbox. Killed in
-// between, it broadcasts again: each wait completes once, so only instances that started waiting
-// meanwhile receive it twice (as a second throw).
+// executeSignal runs a Signal job: it broadcasts the signal under the job's id, then leaves the
+// outbox. Killed in between, it broadcasts again under the same id: waits it completed are gone,
+// and the instances its start events started are not started again.
 func (e *Engine) executeSignal(ctx context.Context, l *Lease) (Result, error) {
-	if _, err := e.Signal(ctx, l.Job.Msg.Name, nil); err != nil {
+	if _, err := e.signal(ctx, l.Job.Msg.Name, nil, l.Job.ID); err != nil {
 		if ctx.Err() != nil {
 			return e.release(l)
 		}

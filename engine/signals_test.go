@@ -126,3 +126,19 @@ func TestMessageAndSignalStartEventsStartInstances(t *testing.T) {
 		t.Fatalf("none start of audit: %+v %v", res, err)
 	}
 }
+
+func TestASignalThrownJustBeforeATerminateEndIsStillBroadcast(t *testing.T) {
+	t.Parallel()
+	doc := []byte(strings.Replace(string(recallDoc), `<endEvent id="e3"/>`, `<endEvent id="e3"><terminateEventDefinition/></endEvent>`, 1))
+	_, c := deployed(t, doc, nil)
+	ctx := context.Background()
+	catch, err := c.Start(ctx, baton.StartRequest{ProcessKey: "catch"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batontestRunTypes(t, c)
+	if _, err := c.Start(ctx, baton.StartRequest{ProcessKey: "thrower"}); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, c, catch.InstanceID, engine.StatusCompleted)
+}

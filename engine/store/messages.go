@@ -42,9 +42,12 @@ end
 return out
 `)
 
-// bufferScript: KEYS = sub, buf. ARGV = message id, "<expiresMs>|<seq>|<payload>", ttl ms.
-// Returns 'BUFFERED', or 'SUBSCRIBED' when a subscription exists (correlate again).
+// bufferScript: KEYS = sub, buf, done (the message id's correlated marker). ARGV = message
+// id, "<expiresMs>|<seq>|<payload>", ttl ms. Returns 'BUFFERED', 'SUBSCRIBED' when a
+// subscription exists (correlate again), or 'DONE' when the message was correlated meanwhile (by
+// another delivery of it).
 var bufferScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[3]) == 1 then return 'DONE' end
 if redis.call('SCARD', KEYS[1]) > 0 then return 'SUBSCRIBED' end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 local ttl = tonumber(ARGV[3])
@@ -132,13 +135,19 @@ func (s *Store) Unsubscribe(ctx context.Context, name, key string, waitJobs ...s
 func (s *Store) Buffer(ctx context.Context, name, key, id string, payload []byte, ttl time.Duration) (bool, error) {
 	now := time.Now()
 	v := strconv.FormatInt(now.Add(ttl).UnixMilli(), 10) + "|" + strconv.FormatInt(now.UnixNano(), 10) + "|" + string(payload)
-	res, err := bufferScript.Run(ctx, s.rdb, []string{s.msgKey(name, "sub", key), s.msgKey(name, "buf", key)},
+	res, err := bufferScript.Run(ctx, s.rdb, []string{s.msgKey(name, "sub", key), s.msgKey(name, "buf", key), s.msgKey(name, "done", id)},
 		id, v, ttl.Milliseconds()).Text()
 	if err != nil {
 		return false, fmt.Errorf("buffer message %q (%s): %w", name, id, err)
 	}
+	if res == "DONE" {
+		return false, ErrCorrelated
+	}
 	return res == "BUFFERED", nil
 }
+
+// ErrCorrelated means a message id was correlated meanwhile, by another delivery of it.
+var ErrCorrelated = fmt.Errorf("message was correlated already")
 
 // Unbuffer removes a buffered message that was correlated.
 func (s *Store) Unbuffer(ctx context.Context, name, key, id string) error {
