@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -57,9 +56,7 @@ commits. --dry-run parses and explains without connecting or storing anything.`,
 					if explain {
 						doc["processes"] = explained(parsed)
 					}
-					enc := json.NewEncoder(out)
-					enc.SetIndent("", "  ")
-					return enc.Encode(doc)
+					return printJSON(out, doc)
 				}
 				for _, r := range rows {
 					state := "deployed"
@@ -142,9 +139,7 @@ func explained(parsed []parsedFile) []explainedProcess {
 // printExplain prints the transaction segments of every parsed process.
 func printExplain(out io.Writer, parsed []parsedFile, output string) error {
 	if output == "json" {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"processes": explained(parsed)})
+		return printJSON(out, map[string]any{"processes": explained(parsed)})
 	}
 	for _, p := range parsed {
 		for _, d := range p.defs {

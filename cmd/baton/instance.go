@@ -39,9 +39,7 @@ incidents and history (activity start and end events in commit order).`,
 					return err
 				}
 				if output == "json" {
-					enc := json.NewEncoder(cmd.OutOrStdout())
-					enc.SetIndent("", "  ")
-					return enc.Encode(v)
+					return printJSON(cmd.OutOrStdout(), v)
 				}
 				printInstance(cmd, v)
 				return nil

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -114,3 +116,10 @@ func checkOutput(value string, formats ...string) error {
 }
 
 func stdout() *os.File { return os.Stdout }
+
+// printJSON writes v to w as indented JSON: the -o json output of the commands.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

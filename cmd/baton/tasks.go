@@ -59,9 +59,7 @@ created.`,
 					return err
 				}
 				if output == "json" {
-					enc := json.NewEncoder(cmd.OutOrStdout())
-					enc.SetIndent("", "  ")
-					return enc.Encode(tasks)
+					return printJSON(cmd.OutOrStdout(), tasks)
 				}
 				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 				defer w.Flush()

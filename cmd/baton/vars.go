@@ -40,9 +40,7 @@ scopes' (input mappings, subprocess, multi-instance) over the process's. Token i
 					return err
 				}
 				if output == "json" {
-					enc := json.NewEncoder(cmd.OutOrStdout())
-					enc.SetIndent("", "  ")
-					return enc.Encode(v)
+					return printJSON(cmd.OutOrStdout(), v)
 				}
 				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 				defer w.Flush()
@@ -108,9 +106,7 @@ scope's token (empty: the process). --name keeps one variable's.`,
 					return err
 				}
 				if histOutput == "json" {
-					enc := json.NewEncoder(cmd.OutOrStdout())
-					enc.SetIndent("", "  ")
-					return enc.Encode(h)
+					return printJSON(cmd.OutOrStdout(), h)
 				}
 				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 				defer w.Flush()
