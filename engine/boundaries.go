@@ -94,6 +94,11 @@ func (r *runner) boundaryFired(t *Token, j *job.Job, vars map[string]any) error 
 	b := r.def.Nodes[j.Activity]
 	t.Boundaries = slices.DeleteFunc(t.Boundaries, func(id string) bool { return id == j.ID })
 	if b.NonInterrupting {
+		if j.Kind == job.Timer {
+			if err := r.rearmCycle(t, b, j); err != nil {
+				return err
+			}
+		}
 		nt := r.st.newToken(b.ID)
 		nt.Parent = t.Parent
 		r.history(EventActivityStart, nt)

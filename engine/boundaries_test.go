@@ -15,6 +15,11 @@ import (
 // reviewModel is a user task Review with a timer boundary event (interrupting unless
 // cancelActivity is false) that leads to the service task Remind.
 func reviewModel(cancelActivity string) []byte {
+	return reviewModelTimer(cancelActivity, `<timeDuration>PT1S</timeDuration>`)
+}
+
+// reviewModelTimer is reviewModel with the boundary's timer.
+func reviewModelTimer(cancelActivity, timer string) []byte {
 	return model("p", `
     <startEvent id="Start"/>
     <sequenceFlow id="f0" sourceRef="Start" targetRef="Review"/>
@@ -22,7 +27,7 @@ func reviewModel(cancelActivity string) []byte {
     <sequenceFlow id="f1" sourceRef="Review" targetRef="Done"/>
     <endEvent id="Done"/>
     <boundaryEvent id="Late" attachedToRef="Review" cancelActivity="`+cancelActivity+`">
-      <timerEventDefinition><timeDuration>PT1S</timeDuration></timerEventDefinition>
+      <timerEventDefinition>`+timer+`</timerEventDefinition>
     </boundaryEvent>
     <sequenceFlow id="f2" sourceRef="Late" targetRef="Remind"/>
     <serviceTask id="Remind" baton:type="remind"/>
@@ -75,6 +80,49 @@ func TestANonInterruptingTimerBoundaryLeavesItsTaskRunning(t *testing.T) {
 	v = show(t, c, v.ID)
 	if v.Status != engine.StatusCompleted || reminders.Load() != 1 || count(v.History, engine.EventActivityEnd, "Done") != 1 {
 		t.Fatalf("status %s reminders %d history %+v", v.Status, reminders.Load(), v.History)
+	}
+}
+
+func TestANonInterruptingTimerCycleFiresAsOftenAsItRepeats(t *testing.T) {
+	t.Parallel()
+	_, c := deployed(t, reviewModelTimer("false", `<timeCycle>R2/PT1S</timeCycle>`), nil)
+	var reminders atomic.Int64
+	c.Register("remind", baton.DelegateFunc(func(context.Context, *baton.Task) error { reminders.Add(1); return nil }))
+	batontestRunTypes(t, c, "remind")
+	v := started(t, c, nil)
+	// R2: it fires twice, a second apart, and then the task has no timer left.
+	v = waitFor(t, c, v.ID, func(v *baton.InstanceView) bool {
+		return count(v.History, engine.EventActivityEnd, "Reminded") == 2 && len(v.Jobs) == 1
+	}, "the cycle did not fire twice and stop")
+	var fired []int64
+	for _, e := range v.History {
+		if e.Type == engine.EventActivityStart && e.Activity == "Late" {
+			fired = append(fired, e.Time)
+		}
+	}
+	if len(fired) != 2 || fired[1]-fired[0] < 900 || v.Jobs[0].Kind != "wait" || reminders.Load() != 2 {
+		t.Fatalf("fired at %v, jobs %+v, reminders %d: want two firings 1s apart and only the task left", fired, v.Jobs, reminders.Load())
+	}
+}
+
+func TestACronTimerBoundaryFiresUntilItsTaskIsCompleted(t *testing.T) {
+	t.Parallel()
+	_, c := deployed(t, reviewModelTimer("false", `<timeCycle>* * * * * ?</timeCycle>`), nil)
+	c.Register("remind", baton.DelegateFunc(func(context.Context, *baton.Task) error { return nil }))
+	batontestRunTypes(t, c, "remind")
+	v := started(t, c, nil)
+	waitFor(t, c, v.ID, func(v *baton.InstanceView) bool { return count(v.History, engine.EventActivityEnd, "Reminded") >= 2 },
+		"the cron cycle did not fire every second")
+	tasks, err := c.Tasks(context.Background(), baton.TaskFilter{InstanceID: v.ID})
+	if err != nil || len(tasks) != 1 {
+		t.Fatalf("tasks: %+v %v", tasks, err)
+	}
+	if _, err := c.Complete(context.Background(), baton.CompleteRequest{TaskID: tasks[0].ID}); err != nil {
+		t.Fatal(err)
+	}
+	v = waitStatus(t, c, v.ID, engine.StatusCompleted)
+	if len(v.Jobs) != 0 {
+		t.Fatalf("jobs left after the task completed: %+v; want its timer cancelled", v.Jobs)
 	}
 }
 

@@ -37,7 +37,11 @@ type Task struct {
 	BusinessKey string
 	// ActivityID is the activity the delegate runs at; for a take listener, the flow's source.
 	ActivityID string
-	TaskType   string
+	// TokenID is the execution (token) the delegate runs on; each inner instance of a
+	// multi-instance activity has its own. A completion of a delegate that returned ErrWait may
+	// carry it to name the wait when several wait under one job.
+	TokenID  string
+	TaskType string
 	// ListenerEvent is "start", "end" or "take" when the delegate runs as an execution
 	// listener, and empty when it is a service task's own delegate.
 	ListenerEvent string

@@ -187,10 +187,27 @@ func (e *Engine) Deploy(ctx context.Context, defs []*model.Definition) ([]store.
 	if err != nil {
 		return deps, err
 	}
+	// Timer start events: a new version's replace the schedule of the key's older versions. An
+	// unchanged latest version is scheduled too, in case the deploy that stored it died before
+	// (its existing schedule is kept).
+	now := time.Now()
+	for i, d := range defs {
+		if i >= len(deps) {
+			break
+		}
+		if deps[i].Unchanged {
+			if latest, err := e.store.LatestVersion(ctx, d.Key); err != nil || latest != d.Version {
+				continue
+			}
+		}
+		if err := e.scheduleStartTimers(ctx, d, now); err != nil {
+			return deps, err
+		}
+	}
 	// Message and signal start events: the names that start instances of these processes.
 	for _, d := range defs {
 		for _, n := range d.Nodes {
-			if n.Kind == model.StartEvent && n.EventType != "" && n.Parent == "" {
+			if n.Kind == model.StartEvent && (n.EventType == "message" || n.EventType == "signal") && n.Parent == "" {
 				name := n.EventRef
 				if n.EventType == "signal" {
 					name = SignalName(name)

@@ -18,12 +18,12 @@ import (
 
 // External tasks: service tasks whose work is done by workers in any language, over NATS only
 // (docs/external-workers.md). The token waits for a Wait job, like a user task; after the commit
-// the task is offered on baton.ext.task.<topic> as JSON. An external worker takes it from the
+// the task is offered on baton.ext.task.<topic>.<taskId> as JSON. An external worker takes it from the
 // durable consumer ext-<topic>, whose ack wait is its lock (extended by acknowledging progress),
 // and answers on baton.ext.cmd.complete, .fail or .bpmnError; a server applies the answer
 // exactly once (Complete), and a duplicate answer finds nothing waiting.
 
-// ExternalTask is the JSON offered on baton.ext.task.<topic>.
+// ExternalTask is the JSON offered on baton.ext.task.<topic>.<taskId>.
 type ExternalTask struct {
 	TaskID      string         `json:"taskId"`
 	Topic       string         `json:"topic"`
@@ -97,7 +97,7 @@ func (e *Engine) externalTaskMessage(ctx context.Context, j *job.Job, msgID stri
 	if err != nil {
 		return queue.Message{}, fmt.Errorf("external task %s: %w", j.ID, err)
 	}
-	m := queue.Message{Subject: queue.ExtTaskSubject(j.Type), MsgID: msgID, Data: b, At: at}
+	m := queue.Message{Subject: queue.ExtTaskSubject(j.Type, j.ID), MsgID: msgID, Data: b, At: at}
 	m.Header = map[string][]string{"Content-Type": {"application/json"}}
 	return m, nil
 }

@@ -52,7 +52,7 @@ func (r *runner) invoke(t *Token, n *model.Node, taskType, event, site string) (
 			"no delegate registered; a worker that runs this activity must also serve its listeners' task types")}
 	}
 	task := &Task{JobID: r.jobID, FenceToken: r.fence, Attempt: r.tries, InstanceID: r.st.ID,
-		ProcessKey: r.st.ProcessKey, BusinessKey: r.st.BusinessKey, ActivityID: n.ID, TaskType: taskType,
+		ProcessKey: r.st.ProcessKey, BusinessKey: r.st.BusinessKey, ActivityID: n.ID, TokenID: t.ID, TaskType: taskType,
 		ListenerEvent: event, vars: r.vars(t)}
 	r.calls++
 	err := safeExecute(r.ctx, d, task)

@@ -317,7 +317,7 @@ func (e *Engine) startByEvent(ctx context.Context, name, key, messageID string, 
 		}
 		at := ""
 		for _, n := range def.Nodes {
-			if n.Kind == model.StartEvent && n.Parent == "" && n.EventType != "" && subscriptionName(n) == name {
+			if n.Kind == model.StartEvent && n.Parent == "" && (n.EventType == "message" || n.EventType == "signal") && subscriptionName(n) == name {
 				at = n.ID
 			}
 		}

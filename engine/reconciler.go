@@ -71,7 +71,8 @@ func (e *Engine) RunReconciler(ctx context.Context, cfg ReconcilerConfig) error 
 	}
 }
 
-// ReconcileOnce handles up to batch due jobs and returns how many it looked at.
+// ReconcileOnce handles up to batch due jobs, and fires up to batch due timer start events, and
+// returns the larger of how many of each it looked at.
 func (e *Engine) ReconcileOnce(ctx context.Context, batch int) (int, error) {
 	now := time.Now()
 	ids, err := e.store.TakeDue(ctx, now, batch, e.cfg.OverdueAfter)
@@ -83,7 +84,8 @@ func (e *Engine) ReconcileOnce(ctx context.Context, batch int) (int, error) {
 			return len(ids), err
 		}
 	}
-	return len(ids), nil
+	fired, err := e.FireStartTimers(ctx, now, batch)
+	return max(len(ids), fired), err
 }
 
 func (e *Engine) reconcileJob(ctx context.Context, id string) error {
@@ -122,9 +124,19 @@ func (e *Engine) reconcileJob(ctx context.Context, id string) error {
 			e.subscribe(ctx, j)
 		}
 		if j.External {
-			// Offered again: a worker that holds it still finishes it once (Complete decides).
-			if err := e.offerExternal(ctx, j, fmt.Sprintf("%s#r%d", j.ID, ins.Republished), time.Time{}); err != nil {
+			// Offered again only when the stream holds no offer of it: not while a worker holds
+			// it or it waits for one (JetStream redelivers those), only when the offer was lost
+			// or acknowledged without an answer.
+			offered, err := e.queue.ExtTaskOffered(ctx, j.Type, j.ID)
+			if err != nil {
 				return err
+			}
+			if !offered {
+				if err := e.offerExternal(ctx, j, fmt.Sprintf("%s#r%d", j.ID, ins.Republished), time.Time{}); err != nil {
+					return err
+				}
+				e.log.Info("reconciler offered an external task again: the stream held no offer of it",
+					zap.String("task", j.ID), zap.String("topic", j.Type))
 			}
 		}
 		return e.store.Schedule(ctx, id, time.Now().Add(WaitRecheck))

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -19,59 +18,54 @@ import (
 // due while no server ran, fires once late rather than never. Firing is the job's commit, so it
 // happens exactly once.
 
-// timerDue evaluates the timer of catch event n for token t: "duration:<ISO 8601 duration>",
-// "date:<ISO 8601 date-time>" or "cycle:R[n]/<duration>" (its first occurrence), each possibly an
-// expression (${...} or =...) whose value is the text.
-func (r *runner) timerDue(t *Token, n *model.Node) (int64, error) {
+// timerSpec evaluates the timer of event n for token t: its EventRef, "duration:<ISO 8601
+// duration>", "date:<ISO 8601 date-time>" or "cycle:<R[n]/[start/]duration or cron>" (see
+// model.ParseTimer), each possibly an expression (${...} or =...) whose value is the text or a
+// time.
+func (r *runner) timerSpec(t *Token, n *model.Node) (*model.Timer, error) {
 	kind, text, _ := strings.Cut(n.EventRef, ":")
 	text = strings.TrimSpace(text)
 	if e := model.NormalizeExpression(text); e != text || strings.HasPrefix(text, "${") || strings.HasPrefix(text, "#{") {
 		p, err := expr.Compile(e, expr.AllowUndefinedVariables())
 		if err != nil {
-			return 0, fmt.Errorf("timer %s %q: %w", kind, text, err)
+			return nil, fmt.Errorf("timer %s %q: %w", kind, text, err)
 		}
 		v, err := expr.Run(p, r.vars(t))
 		if err != nil {
-			return 0, fmt.Errorf("timer %s %q: %w", kind, text, err)
+			return nil, fmt.Errorf("timer %s %q: %w", kind, text, err)
 		}
-		if tm, ok := v.(time.Time); ok {
-			return tm.UnixMilli(), nil
+		if tm, ok := v.(time.Time); ok && kind == "date" {
+			return &model.Timer{Kind: kind, At: tm}, nil
 		}
 		text = fmt.Sprint(v)
 	}
-	now := time.UnixMilli(r.now)
-	switch kind {
-	case "date":
-		return dateMillis(text)
-	case "duration":
-		d, err := isoDuration(text)
-		if err != nil {
-			return 0, err
-		}
-		return now.Add(d).UnixMilli(), nil
-	case "cycle":
-		d, err := cycleInterval(text)
-		if err != nil {
-			return 0, err
-		}
-		return now.Add(d).UnixMilli(), nil
-	}
-	return 0, fmt.Errorf("timer %q: want a timeDate, timeDuration or timeCycle", n.EventRef)
+	return model.ParseTimer(kind, text)
 }
 
-// cycleInterval reads an ISO 8601 repeating interval "R[n]/<duration>" and returns its
-// duration. Cron cycles are refused.
-func cycleInterval(s string) (time.Duration, error) {
-	rep, dur, ok := strings.Cut(strings.TrimSpace(s), "/")
-	if !ok || !strings.HasPrefix(strings.ToUpper(rep), "R") {
-		return 0, fmt.Errorf("timer cycle %q: want an ISO 8601 repeating interval such as R3/PT10M (cron cycles are not supported)", s)
+// timerDue returns when the timer of event n, armed now for token t, fires first.
+func (r *runner) timerDue(t *Token, n *model.Node) (int64, error) {
+	spec, err := r.timerSpec(t, n)
+	if err != nil {
+		return 0, err
 	}
-	if n := rep[1:]; n != "" {
-		if _, err := strconv.Atoi(n); err != nil {
-			return 0, fmt.Errorf("timer cycle %q: %q is not a repeat count", s, rep)
-		}
+	return spec.First(time.UnixMilli(r.now)).UnixMilli(), nil
+}
+
+// rearmCycle arms a non-interrupting timer boundary b of t's activity again after its Timer job
+// j fired, when b is a cycle with occurrences left (R3/PT10M fires three times; a cron cycle
+// until the activity ends).
+func (r *runner) rearmCycle(t *Token, b *model.Node, j *job.Job) error {
+	spec, err := r.timerSpec(t, b)
+	if err != nil {
+		return &DelegateError{Activity: b.ID, Err: err}
 	}
-	return isoDuration(dur)
+	next, ok := spec.Next(time.UnixMilli(j.Due), time.UnixMilli(r.now), j.Rep+1)
+	if !ok {
+		return nil
+	}
+	r.jobs = append(r.jobs, &job.Job{Instance: r.st.ID, Type: r.def.EngineType, Kind: job.Timer, Token: t.ID,
+		Activity: b.ID, Created: r.now, Due: next.UnixMilli(), Rep: j.Rep + 1})
+	return nil
 }
 
 // createTimer leaves t waiting at timer catch event n until it fires.

@@ -126,7 +126,7 @@ func dateMillis(v any) (int64, error) {
 				return t.UnixMilli(), nil
 			}
 		}
-		if d, err := isoDuration(x); err == nil {
+		if d, err := model.ParseDuration(x); err == nil {
 			return time.Now().Add(d).UnixMilli(), nil
 		}
 		return 0, fmt.Errorf("%q is not an ISO 8601 date-time or duration", x)
@@ -350,47 +350,6 @@ func (e *Engine) reindexTask(ctx context.Context, j *job.Job) error {
 		return err
 	}
 	return e.store.IndexTasks(ctx, map[string][]byte{j.ID: b})
-}
-
-// isoDuration parses an ISO 8601 duration of weeks, days, hours, minutes and seconds
-// ("P1W", "P3DT4H", "PT90M", "PT1.5S"). Years and months, whose length varies, are refused.
-func isoDuration(s string) (time.Duration, error) {
-	rest, ok := strings.CutPrefix(strings.ToUpper(strings.TrimSpace(s)), "P")
-	if !ok || rest == "" {
-		return 0, fmt.Errorf("%q is not an ISO 8601 duration", s)
-	}
-	units := map[byte]time.Duration{'W': 7 * 24 * time.Hour, 'D': 24 * time.Hour}
-	timeUnits := map[byte]time.Duration{'H': time.Hour, 'M': time.Minute, 'S': time.Second}
-	var total time.Duration
-	inTime := false
-	for rest != "" {
-		if rest[0] == 'T' {
-			inTime, rest = true, rest[1:]
-			continue
-		}
-		i := 0
-		for i < len(rest) && (rest[i] >= '0' && rest[i] <= '9' || rest[i] == '.') {
-			i++
-		}
-		if i == 0 || i == len(rest) {
-			return 0, fmt.Errorf("%q is not an ISO 8601 duration", s)
-		}
-		n, err := strconv.ParseFloat(rest[:i], 64)
-		if err != nil {
-			return 0, fmt.Errorf("%q is not an ISO 8601 duration", s)
-		}
-		table := units
-		if inTime {
-			table = timeUnits
-		}
-		unit, ok := table[rest[i]]
-		if !ok {
-			return 0, fmt.Errorf("%q: unit %q is not supported in an ISO 8601 duration here", s, rest[i])
-		}
-		total += time.Duration(n * float64(unit))
-		rest = rest[i+1:]
-	}
-	return total, nil
 }
 
 // unindexCancelled drops the index entries of jobs a step cancelled (user tasks among them,

@@ -20,7 +20,7 @@ import (
 // ErrWait is what a delegate returns to park its token at the task instead of completing it:
 // the work goes on outside the engine (seed 004's queue-signal pattern). Variables the delegate
 // set are kept. A later Complete carrying the delegate's Task.JobID and Task.FenceToken (and
-// its ActivityID when several tasks of one step wait) resumes the token exactly once.
+// its Task.TokenID when several tasks of one step wait) resumes the token exactly once.
 var ErrWait = errors.New("the task waits for a completion")
 
 // ErrIncident means the wait has an open incident (an earlier completion's step failed until
@@ -46,8 +46,10 @@ type CompleteRequest struct {
 	// JobID and FenceToken are a waiting delegate's Task.JobID and Task.FenceToken.
 	JobID      string
 	FenceToken int64
-	// ActivityID narrows JobID to one activity; optional.
+	// ActivityID narrows JobID to one activity, and TokenID (the delegate's Task.TokenID) to one
+	// execution, such as one inner instance of a parallel multi-instance activity; both optional.
 	ActivityID string
+	TokenID    string
 	// Variables are set as the task completes: where they are defined, else on the process.
 	Variables map[string]any
 	// Error, when set, ends the task with this BPMN error instead: an error boundary event of
@@ -155,7 +157,8 @@ func (e *Engine) findWait(ctx context.Context, req CompleteRequest) (*job.Job, e
 	var found []*job.Job
 	for _, env := range snap.Jobs {
 		j, err := job.Decode(env)
-		if err != nil || j.Kind != job.Wait || j.For != req.JobID || (req.ActivityID != "" && j.Activity != req.ActivityID) {
+		if err != nil || j.Kind != job.Wait || j.For != req.JobID || (req.ActivityID != "" && j.Activity != req.ActivityID) ||
+			(req.TokenID != "" && j.Token != req.TokenID) {
 			continue
 		}
 		if j.Fence != req.FenceToken {
@@ -170,7 +173,7 @@ func (e *Engine) findWait(ctx context.Context, req CompleteRequest) (*job.Job, e
 	case 1:
 		return found[0], nil
 	}
-	return nil, fmt.Errorf("complete job %s: %d tasks wait under it; give the activity id", req.JobID, len(found))
+	return nil, fmt.Errorf("complete job %s: %d tasks wait under it; give the activity id or the token id (Task.TokenID)", req.JobID, len(found))
 }
 
 // resumeWait completes the wait t is parked at: the completion's variables are set and the

@@ -96,3 +96,54 @@ func waitFor(t *testing.T, c *baton.Client, id string, cond func(*baton.Instance
 	}, "instance %s: %s", id, msg)
 	return v
 }
+
+func TestParallelMultiInstanceDelegatesThatWaitInOneStepAreCompletedOneByOne(t *testing.T) {
+	t.Parallel()
+	_, c := deployed(t, model("p", `
+    <startEvent id="Start"/>
+    <sequenceFlow id="f0" sourceRef="Start" targetRef="Request"/>
+    <serviceTask id="Request" baton:type="request" baton:asyncBefore="true">
+      <multiInstanceLoopCharacteristics camunda:collection="${items}" camunda:elementVariable="item"/>
+    </serviceTask>
+    <sequenceFlow id="f1" sourceRef="Request" targetRef="End"/>
+    <endEvent id="End"/>`), nil)
+	type ticket struct {
+		job, token, item string
+		fence            int64
+	}
+	tickets := make(chan ticket, 3)
+	c.Register("request", baton.DelegateFunc(func(_ context.Context, tk *baton.Task) error {
+		tickets <- ticket{tk.JobID, tk.TokenID, tk.Var("item").(string), tk.FenceToken}
+		return baton.ErrWait
+	}))
+	v := started(t, c, map[string]any{"items": []any{"a", "b", "c"}})
+	batontestRunTypes(t, c, "request")
+	v = waitFor(t, c, v.ID, func(v *baton.InstanceView) bool { return len(v.Jobs) == 3 }, "the three inner instances never parked")
+	var all []ticket
+	for len(all) < 3 {
+		all = append(all, <-tickets)
+	}
+	ctx := context.Background()
+	// The three share the job and fence: without the token the completion is ambiguous.
+	if _, err := c.Complete(ctx, baton.CompleteRequest{JobID: all[0].job, FenceToken: all[0].fence}); err == nil {
+		t.Fatal("a completion that names no token completed one of three waits")
+	}
+	for i, tk := range all {
+		if tk.job != all[0].job {
+			t.Fatalf("the inner instances ran in separate jobs (%s, %s); the test wants one step", tk.job, all[0].job)
+		}
+		req := baton.CompleteRequest{JobID: tk.job, FenceToken: tk.fence, TokenID: tk.token, Variables: map[string]any{"done_" + tk.item: true}}
+		if _, err := c.Complete(ctx, req); err != nil {
+			t.Fatalf("complete %s: %v", tk.item, err)
+		}
+		if _, err := c.Complete(ctx, req); !errors.Is(err, baton.ErrNotWaiting) {
+			t.Fatalf("complete %s twice: %v, want ErrNotWaiting", tk.item, err)
+		}
+		if v = show(t, c, v.ID); i < 2 && v.Status != engine.StatusRunning {
+			t.Fatalf("after %d of 3: %s", i+1, v.Status)
+		}
+	}
+	if v.Status != engine.StatusCompleted || v.Variables["done_a"] != true || v.Variables["done_b"] != true || v.Variables["done_c"] != true {
+		t.Fatalf("status %s variables %v", v.Status, v.Variables)
+	}
+}

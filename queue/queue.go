@@ -195,7 +195,7 @@ func (q *Queue) ExtTasks(ctx context.Context, topic string) (jetstream.Consumer,
 	c, err := q.js.CreateOrUpdateConsumer(ctx, ExtStream, jetstream.ConsumerConfig{
 		Durable:       ExtConsumerName(topic),
 		Description:   "Baton external tasks of topic " + topic,
-		FilterSubject: ExtTaskSubject(topic),
+		FilterSubject: ExtTaskFilter(topic),
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       q.cfg.AckWait,
 		MaxDeliver:    -1,
@@ -347,10 +347,32 @@ func scheduled(m Message) Message {
 	at := m.At.Add(time.Second - 1).Truncate(time.Second)
 	h.Set(headerSchedule, "@at "+at.UTC().Format(time.RFC3339))
 	h.Set(headerScheduleTarget, m.Subject)
-	prefix := SchedulePrefix
-	if strings.HasPrefix(m.Subject, "baton.ext.") {
-		prefix = "baton.ext._at." // a schedule lives in its target's stream
+	if rest, ok := strings.CutPrefix(m.Subject, ExtTaskPrefix); ok {
+		// A schedule lives in its target's stream; an external task's, under the task.
+		m.Subject, m.Header = extSchedulePrefix+rest, h
+		return m
 	}
-	m.Subject, m.Header = prefix+EncodeToken(m.MsgID), h
+	m.Subject, m.Header = SchedulePrefix+EncodeToken(m.MsgID), h
 	return m
+}
+
+// ExtTaskOffered reports whether the stream still holds an offer of external task taskID of
+// topic: a message on its subject (not yet acknowledged by a worker, which it acknowledges after
+// answering: so the task is waiting for a worker, or held by one) or a pending delayed offer.
+func (q *Queue) ExtTaskOffered(ctx context.Context, topic, taskID string) (bool, error) {
+	s, err := q.js.Stream(ctx, ExtStream)
+	if err != nil {
+		return false, fmt.Errorf("stream %s: %w", ExtStream, err)
+	}
+	subject := ExtTaskSubject(topic, taskID)
+	for _, subj := range []string{subject, extSchedulePrefix + strings.TrimPrefix(subject, ExtTaskPrefix)} {
+		_, err := s.GetLastMsgForSubject(ctx, subj)
+		switch {
+		case err == nil:
+			return true, nil
+		case !errors.Is(err, jetstream.ErrMsgNotFound):
+			return false, fmt.Errorf("look up %s: %w", subj, err)
+		}
+	}
+	return false, nil
 }

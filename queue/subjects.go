@@ -29,8 +29,8 @@ const (
 
 	// ExtStream carries external tasks to workers in any language, and their commands back.
 	ExtStream = "BATON_EXT"
-	// ExtTaskPrefix is where the external tasks of a topic are offered: baton.ext.task.<topic>,
-	// consumed by the durable consumer ext-<topic>.
+	// ExtTaskPrefix is where the external tasks of a topic are offered, each on its own subject
+	// baton.ext.task.<topic>.<taskId>, consumed by the durable consumer ext-<topic>.
 	ExtTaskPrefix = "baton.ext.task."
 	// ExtCommandPrefix is where external workers send complete, fail and bpmnError commands:
 	// baton.ext.cmd.<command>, consumed by the servers (ExtCommandConsumer).
@@ -39,8 +39,19 @@ const (
 	ExtCommandConsumer = "engine-ext"
 )
 
-// ExtTaskSubject is the subject external tasks of topic are offered on.
-func ExtTaskSubject(topic string) string { return ExtTaskPrefix + EncodeToken(topic) }
+// ExtTaskSubject is the subject external task taskID of topic is offered on:
+// baton.ext.task.<topic>.<taskId>, each an encoded token. One subject per task lets the engine
+// see whether the stream still holds a task's offer (ExtTaskOffered).
+func ExtTaskSubject(topic, taskID string) string {
+	return ExtTaskPrefix + EncodeToken(topic) + "." + EncodeToken(taskID)
+}
+
+// ExtTaskFilter is the filter of the consumer ext-<topic>: every task of topic.
+func ExtTaskFilter(topic string) string { return ExtTaskPrefix + EncodeToken(topic) + ".*" }
+
+// extSchedulePrefix is where a delayed offer of an external task waits as a message schedule:
+// baton.ext._at.<topic>.<taskId>, one pending offer per task.
+const extSchedulePrefix = "baton.ext._at."
 
 // ExtConsumerName is the durable consumer external workers of topic share: ext-<topic>.
 func ExtConsumerName(topic string) string { return "ext-" + EncodeToken(topic) }

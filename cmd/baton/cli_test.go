@@ -284,3 +284,39 @@ func TestCorrelateFromTheCommandLine(t *testing.T) {
 		t.Fatalf("instance: %q %v", out, err)
 	}
 }
+
+func TestTimersListsTheScheduledTimerStartEvents(t *testing.T) {
+	t.Parallel()
+	env := batontest.New(t)
+	if out, err := run(t, env, "timers"); err != nil || !strings.Contains(out, "no timer start events are scheduled") {
+		t.Fatalf("timers before deploying: %q %v", out, err)
+	}
+	file := filepath.Join(t.TempDir(), "nightly.bpmn")
+	if err := os.WriteFile(file, []byte(`<?xml version="1.0"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+  <process id="nightly" isExecutable="true">
+    <startEvent id="At2"><timerEventDefinition><timeCycle>0 0 2 * * ?</timeCycle></timerEventDefinition></startEvent>
+    <sequenceFlow id="f0" sourceRef="At2" targetRef="e"/>
+    <endEvent id="e"/>
+  </process>
+</definitions>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, env, "deploy", file); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, env, "timers")
+	if err != nil || !strings.Contains(out, "nightly  1        At2    0      ") || !strings.Contains(out, "T02:00:00Z") {
+		t.Fatalf("timers: %q %v", out, err)
+	}
+	out, err = run(t, env, "timers", "-o", "json")
+	var got struct {
+		Timers []struct {
+			ProcessKey, Event, Due string
+			Version, Fired         int
+		}
+	}
+	if err != nil || json.Unmarshal([]byte(out), &got) != nil || len(got.Timers) != 1 || got.Timers[0].Event != "At2" {
+		t.Fatalf("timers -o json: %q %v", out, err)
+	}
+}

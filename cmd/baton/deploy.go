@@ -152,6 +152,8 @@ func printExplain(out io.Writer, parsed []parsedFile, output string) error {
 				switch {
 				case job == "" && strings.HasPrefix(s.Entry, "complete "):
 					job = "(the caller of complete or correlate)"
+				case job == "" && strings.HasPrefix(s.Entry, "event ") && d.Nodes[strings.TrimPrefix(s.Entry, "event ")].EventType == "timer":
+					job = "(a server's reconciler, when the timer is due)"
 				case job == "" && strings.HasPrefix(s.Entry, "event "):
 					job = "(the caller of correlate or signal)"
 				case job == "" && strings.HasPrefix(s.Entry, "fire "):

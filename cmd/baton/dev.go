@@ -131,7 +131,9 @@ func runDev(cmd *cobra.Command, g *globals, f devFlags) error {
 	defer stopRedis()
 	fmt.Fprintf(out, "Redis  %s (%s)\n", baton.RedactURL(redisURL), redisNote)
 
-	cfg := baton.ConfigFromEnv(baton.Config{NATSURL: ns.URL, RedisURL: redisURL, Prefix: g.prefix, Logger: log})
+	devCfg := baton.Config{NATSURL: ns.URL, RedisURL: redisURL, Prefix: g.prefix, Logger: log}
+	devCfg.Engine.ExternalTaskTypes = g.external
+	cfg := baton.ConfigFromEnv(devCfg)
 	c, err := baton.Connect(ctx, cfg)
 	if err != nil {
 		return err

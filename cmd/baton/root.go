@@ -23,6 +23,7 @@ type globals struct {
 	prefix   string
 	logLevel string
 	logJSON  bool
+	external []string
 }
 
 func newRootCommand() *cobra.Command {
@@ -36,7 +37,8 @@ JetStream, one subject per task type; process state and its optimistic version l
 Quick start:   baton dev                      (embedded NATS and Redis, runs the order example)
 Production:    baton server, and worker pods built with the Go SDK (or baton worker)
 
-Connection flags fall back to BATON_NATS_URL, BATON_REDIS_URL and BATON_PREFIX.`,
+Connection flags fall back to BATON_NATS_URL, BATON_REDIS_URL and BATON_PREFIX, and
+--external-types to BATON_EXTERNAL_TYPES.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -46,7 +48,8 @@ Connection flags fall back to BATON_NATS_URL, BATON_REDIS_URL and BATON_PREFIX.`
 	pf.StringVar(&g.prefix, "prefix", "", "Redis key prefix (env BATON_PREFIX; default baton:)")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.BoolVar(&g.logJSON, "log-json", false, "log JSON lines instead of console text")
-	root.AddCommand(newDevCommand(g), newServerCommand(g), newWorkerCommand(g), newDeployCommand(g),
+	pf.StringSliceVar(&g.external, "external-types", nil, "task types whose service tasks are external tasks, as if modelled camunda:type=\"external\"; every server, worker and CLI call must agree (env BATON_EXTERNAL_TYPES)")
+	root.AddCommand(newTimersCommand(g), newDevCommand(g), newServerCommand(g), newWorkerCommand(g), newDeployCommand(g),
 		newStartCommand(g), newInstanceCommand(g), newTasksCommand(g), newCompleteCommand(g), newCorrelateCommand(g), newSignalCommand(g), newVarsCommand(g), newModifyCommand(g), newBenchCommand(g))
 	return root
 }
@@ -72,7 +75,9 @@ func (g *globals) logger() (*zap.Logger, error) {
 
 // config is the SDK configuration from the flags and environment.
 func (g *globals) config(log *zap.Logger) baton.Config {
-	return baton.ConfigFromEnv(baton.Config{NATSURL: g.natsURL, RedisURL: g.redisURL, Prefix: g.prefix, Logger: log})
+	cfg := baton.Config{NATSURL: g.natsURL, RedisURL: g.redisURL, Prefix: g.prefix, Logger: log}
+	cfg.Engine.ExternalTaskTypes = g.external
+	return baton.ConfigFromEnv(cfg)
 }
 
 // connect dials NATS and Redis for a command.

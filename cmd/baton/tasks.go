@@ -182,7 +182,7 @@ func newCompleteCommand(g *globals) *cobra.Command {
 		Short: "Complete a task whose delegate returned ErrWait, by its job id and fencing token",
 		Long: `A delegate that returns baton.ErrWait parks its token at the task; the work goes on outside
 the engine. Complete resumes it with the job id and fencing token the delegate's Task carried
-(and --activity when several tasks of one step wait under the same job). It applies exactly
+(and --token, or --activity, when several tasks of one step wait under the same job). It applies exactly
 once: a second completion, or one with another attempt's fencing token, fails with "nothing
 waits for this completion". User tasks are completed with "baton tasks complete".`,
 		Example: `  baton complete --job 3f2c9a0e5b7d4c1e8f6a2b3c4d5e6f70:2:0 --fence 4 --var receipt=r-17`,
@@ -198,6 +198,7 @@ waits for this completion". User tasks are completed with "baton tasks complete"
 	fl.StringVar(&req.JobID, "job", "", "the waiting delegate's job id (Task.JobID)")
 	fl.Int64Var(&req.FenceToken, "fence", 0, "the waiting delegate's fencing token (Task.FenceToken)")
 	fl.StringVar(&req.ActivityID, "activity", "", "the activity, when several tasks wait under the job")
+	fl.StringVar(&req.TokenID, "token", "", "the waiting delegate's token (Task.TokenID), when several tasks of one activity wait under the job")
 	fl.StringArrayVar(&vars, "var", nil, "variable as name=value (repeatable); JSON values are decoded")
 	outputFlag(cmd, &output, "table", "json")
 	return cmd

@@ -164,7 +164,7 @@ func TestParseBoundaryProblems(t *testing.T) {
 			[]wantProblem{{id: "b", msg: "a boundary event needs an event definition; add an errorEventDefinition"}}},
 		{"non-interrupting timer boundary of months", attached(task, `<boundaryEvent id="b" attachedToRef="x" cancelActivity="false">
       <timerEventDefinition id="td"><timeDuration>P1M</timeDuration></timerEventDefinition></boundaryEvent>`, ""),
-			[]wantProblem{{id: "b", msg: `timer duration "P1M" is not supported`}}},
+			[]wantProblem{{id: "b", msg: `timer duration: "P1M": unit 'M' is not supported in an ISO 8601 duration`}}},
 		{"timer and error", attached(task, `<boundaryEvent id="b" attachedToRef="x"><errorEventDefinition id="ed" />
       <timerEventDefinition id="td"><timeDuration>PT1H</timeDuration></timerEventDefinition></boundaryEvent>`, ""),
 			[]wantProblem{{id: "b", needle: ` id="ed"`, msg: "a boundary event with a timer and an error definition is not supported"}}},

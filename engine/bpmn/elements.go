@@ -101,7 +101,7 @@ func eventDefinitionMessage(local, parent string) string {
 	msg := "unsupported element <" + local + "> in <" + parent + ">; "
 	switch {
 	case parent == "startEvent":
-		return msg + "Baton runs only none, message and signal start events yet: remove the event definition and start instances through Baton"
+		return msg + "Baton runs only none, message, signal and timer start events yet: remove the event definition and start instances through Baton"
 	case parent == "endEvent":
 		return msg + "Baton runs only none, terminate, error and signal end events yet: remove the event definition" + throwAdvice[local]
 	case parent == "intermediateThrowEvent":

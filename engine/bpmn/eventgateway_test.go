@@ -133,9 +133,9 @@ func TestParseEventGatewayProblems(t *testing.T) {
 		{"message without reference", gatewayModel("", "", catchEvent("c1", `<messageEventDefinition id="md" />`), timer),
 			[]wantProblem{{id: "c1", needle: ` id="md"`, msg: "the message event names no message; set messageRef to the id of a <message> declared in <definitions>"}}},
 		{"timer of months", gatewayModel("", "", catchEvent("c1", `<timerEventDefinition><timeDuration>P1M</timeDuration></timerEventDefinition>`), timer),
-			[]wantProblem{{id: "c1", msg: `timer duration "P1M" is not supported: write an ISO 8601 date-time`}}},
-		{"cron cycle", gatewayModel("", "", catchEvent("c1", `<timerEventDefinition><timeCycle>0 0 9 * * ?</timeCycle></timerEventDefinition>`), timer),
-			[]wantProblem{{id: "c1", msg: `timer cycle "0 0 9 * * ?" is not supported`}}},
+			[]wantProblem{{id: "c1", msg: `timer duration: "P1M": unit 'M' is not supported in an ISO 8601 duration (years and months are not: write weeks or days)`}}},
+		{"Quartz-only cron cycle", gatewayModel("", "", catchEvent("c1", `<timerEventDefinition><timeCycle>0 0 9 L * ?</timeCycle></timerEventDefinition>`), timer),
+			[]wantProblem{{id: "c1", msg: `timer cycle "0 0 9 L * ?": want an ISO 8601 repeating interval (R3/PT10M) or a cron expression`}}},
 		{"signal without reference", gatewayModel("", "", catchEvent("c1", `<signalEventDefinition id="sd" />`), timer),
 			[]wantProblem{{id: "c1", needle: ` id="sd"`, msg: "the signal event names no signal"}}},
 		{"conditional without condition", gatewayModel("", "", catchEvent("c1", `<conditionalEventDefinition id="cd" />`), timer),
@@ -162,4 +162,29 @@ func TestParseEventGatewayProblems(t *testing.T) {
 			[]wantProblem{{id: "g1", msg: "a flow out of an event-based gateway cannot have a condition"}, noMessage}},
 	}
 	checkProblemCases(t, tests)
+}
+
+// TestParseTimerStartEvents reads timer start events, beside a none start event or alone.
+func TestParseTimerStartEvents(t *testing.T) {
+	t.Parallel()
+	doc := inlineModel(`    <startEvent id="none" />
+    <startEvent id="nightly"><timerEventDefinition id="td"><timeCycle xsi:type="tFormalExpression">0 0 2 * * ?</timeCycle></timerEventDefinition></startEvent>
+    <startEvent id="once"><timerEventDefinition><timeDate>2030-01-01T09:00:00Z</timeDate></timerEventDefinition></startEvent>
+    <sequenceFlow id="f1" sourceRef="none" targetRef="e" />
+    <sequenceFlow id="f2" sourceRef="nightly" targetRef="e" />
+    <sequenceFlow id="f3" sourceRef="once" targetRef="e" />
+    <endEvent id="e" />`)
+	defs, err := Parse("timers.bpmn", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := defs[0]
+	if d.StartID != "none" {
+		t.Errorf("StartID %q, want the none start event", d.StartID)
+	}
+	for id, ref := range map[string]string{"nightly": "cycle:0 0 2 * * ?", "once": "date:2030-01-01T09:00:00Z"} {
+		if n := d.Nodes[id]; n.Kind != model.StartEvent || n.EventType != "timer" || n.EventRef != ref {
+			t.Errorf("%s: %s %q %q, want a timer start event %q", id, n.Kind, n.EventType, n.EventRef, ref)
+		}
+	}
 }

@@ -74,10 +74,18 @@ func TestParseFileMissing(t *testing.T) {
 func TestParseProblems(t *testing.T) {
 	t.Parallel()
 	tests := []problemCase{
-		{"timer start event", inlineModel(`    <startEvent id="s"><timerEventDefinition id="td"><timeCycle>R/PT1H</timeCycle></timerEventDefinition></startEvent>
+		{"conditional start event", inlineModel(`    <startEvent id="s"><conditionalEventDefinition id="cd"><condition>${x > 1}</condition></conditionalEventDefinition></startEvent>
     <sequenceFlow id="f" sourceRef="s" targetRef="e" />
     <endEvent id="e" />`),
-			[]wantProblem{{id: "s", needle: `<timerEventDefinition`, msg: "unsupported element <timerEventDefinition> in <startEvent>"}}},
+			[]wantProblem{{id: "s", needle: `<conditionalEventDefinition`, msg: "unsupported element <conditionalEventDefinition> in <startEvent>; Baton runs only none, message, signal and timer start events yet"}}},
+		{"timer start event with an expression", inlineModel(`    <startEvent id="s"><timerEventDefinition id="td"><timeCycle>${cycle}</timeCycle></timerEventDefinition></startEvent>
+    <sequenceFlow id="f" sourceRef="s" targetRef="e" />
+    <endEvent id="e" />`),
+			[]wantProblem{{id: "s", msg: `a timer start event's cycle "${cycle}" cannot be an expression: it is scheduled at deploy, without variables; write the value`}}},
+		{"timer start event with a numbered weekday", inlineModel(`    <startEvent id="s"><timerEventDefinition id="td"><timeCycle>0 0 9 ? * 2-6</timeCycle></timerEventDefinition></startEvent>
+    <sequenceFlow id="f" sourceRef="s" targetRef="e" />
+    <endEvent id="e" />`),
+			[]wantProblem{{id: "s", msg: `write the day of week as names (MON-FRI)`}}},
 		{"message end event", inlineModel(around(`<task id="x" />`) + `
     <endEvent id="e2"><messageEventDefinition messageRef="m" camunda:class="A" /></endEvent>`),
 			[]wantProblem{{id: "e2", needle: `<messageEventDefinition`, msg: "unsupported element <messageEventDefinition> in <endEvent>"}}},

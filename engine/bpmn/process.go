@@ -139,12 +139,16 @@ func (r *processReader) children(el *element, n *model.Node) int {
 		case n.Kind == model.BoundaryEvent && (c.name.Local == "timerEventDefinition" || c.name.Local == "messageEventDefinition" ||
 			c.name.Local == "signalEventDefinition"):
 			r.catchDefinition(c, n)
-		case n.Kind == model.StartEvent && (c.name.Local == "messageEventDefinition" || c.name.Local == "signalEventDefinition"):
+		case n.Kind == model.StartEvent && (c.name.Local == "messageEventDefinition" || c.name.Local == "signalEventDefinition" ||
+			c.name.Local == "timerEventDefinition"):
 			n.EventType = strings.TrimSuffix(c.name.Local, "EventDefinition")
-			if n.EventType == "message" {
+			switch n.EventType {
+			case "message":
 				n.EventRef = r.refName(c, "messageRef", "message", r.roots.messages, n.ID, true)
-			} else {
+			case "signal":
 				n.EventRef = r.refName(c, "signalRef", "signal", r.roots.signals, n.ID, true)
+			default:
+				n.EventRef = r.timer(c, n.ID)
 			}
 		case (n.Kind == model.ThrowEvent || n.Kind == model.EndEvent) && c.name.Local == "signalEventDefinition":
 			n.EventType = "signal"

@@ -110,7 +110,10 @@ type Job struct {
 	Msg *MessageSub `msgpack:"m,omitempty"`
 	// Due is when a Timer job fires, in Unix milliseconds.
 	Due int64 `msgpack:"du,omitempty"`
-	// External marks the Wait job of an external task: it is offered on baton.ext.task.<Type>
+	// Rep is how often the timer cycle of a Timer job fired before it (a non-interrupting
+	// boundary's R3/PT10M is armed again until it fired three times). Default 0.
+	Rep int `msgpack:"rp,omitempty"`
+	// External marks the Wait job of an external task: it is offered on baton.ext.task.<Type>.<ID>
 	// with Vars, the variables the task sees, to workers in any language.
 	External bool           `msgpack:"xt,omitempty"`
 	Vars     map[string]any `msgpack:"vs,omitempty"`

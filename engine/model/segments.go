@@ -9,7 +9,8 @@ import (
 // between two commits.
 type Segment struct {
 	// Entry is where the segment starts: "start" (run by whoever starts the instance), "event
-	// <id>" (a message or signal start event: run by whoever correlates or signals), or a
+	// <id>" (a message, signal or timer start event: run by whoever correlates or signals, or by
+	// a server's reconciler when the timer is due), or a
 	// job: "before <id>", "after <id>", "each <id>" and "after-each <id>" (a multi-instance
 	// activity's inner instance), "call <id>" (starts a call activity's child) and
 	// "return <id>" (the End job that a completed child leaves: the call activity ends), or
@@ -46,7 +47,8 @@ func Segments(d *Definition) []Segment {
 		work = []string{"start"}
 	}
 	for _, id := range sortedKeys(d.Nodes) {
-		// A message or signal start event starts instances in whoever correlates or signals.
+		// A message, signal or timer start event starts instances in whoever correlates or
+		// signals, or in a server's reconciler.
 		if n := d.Nodes[id]; n.Kind == StartEvent && n.EventType != "" && n.Parent == "" {
 			work = append(work, "event "+id)
 		}

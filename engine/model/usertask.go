@@ -1,9 +1,7 @@
 package model
 
 import (
-	"regexp"
 	"strings"
-	"time"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
@@ -92,9 +90,9 @@ func (d *Definition) linkMessageCatch(n *Node, add func(line int, id, format str
 // CorrelationProgram is the compiled CorrelationKey, or nil.
 func (n *Node) CorrelationProgram() *vm.Program { return n.correlation }
 
-// linkTimer checks a timer catch event's time: a timeDate (ISO 8601 date-time), a timeDuration
-// (ISO 8601 duration of weeks, days, hours, minutes, seconds) or a timeCycle (R[n]/duration),
-// unless it is an expression, evaluated when the token arrives.
+// linkTimer checks a timer event's time (see ParseTimer), unless it is an expression, evaluated
+// when the token arrives. A timer start event's time cannot be an expression: there are no
+// variables when it is scheduled, at deploy.
 func (d *Definition) linkTimer(n *Node, add func(line int, id, format string, args ...any)) {
 	if n.EventRef == "" {
 		return // the parser reported the missing time
@@ -102,28 +100,15 @@ func (d *Definition) linkTimer(n *Node, add func(line int, id, format string, ar
 	kind, text, _ := strings.Cut(n.EventRef, ":")
 	text = strings.TrimSpace(text)
 	if strings.HasPrefix(text, "${") || strings.HasPrefix(text, "#{") || strings.HasPrefix(text, "=") {
+		if n.Kind == StartEvent {
+			add(n.Line, n.ID, "a timer start event's %s %q cannot be an expression: it is scheduled at deploy, without variables; write the value", kind, text)
+		}
 		return
 	}
-	var ok bool
-	switch kind {
-	case "date":
-		_, err := time.Parse(time.RFC3339, text)
-		ok = err == nil
-	case "duration":
-		ok = isoDurationText.MatchString(strings.ToUpper(text))
-	case "cycle":
-		rep, dur, found := strings.Cut(strings.ToUpper(text), "/")
-		ok = found && repeatText.MatchString(rep) && isoDurationText.MatchString(dur)
-	}
-	if !ok {
-		add(n.Line, n.ID, "timer %s %q is not supported: write an ISO 8601 date-time (2030-01-01T09:00:00Z), duration (PT10M, P1DT2H) or repeating interval (R3/PT10M); years, months and cron cycles are not supported", kind, text)
+	if _, err := ParseTimer(kind, text); err != nil {
+		add(n.Line, n.ID, "timer %s: %v", kind, err)
 	}
 }
-
-var (
-	isoDurationText = regexp.MustCompile(`^P(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$`)
-	repeatText      = regexp.MustCompile(`^R\d*$`)
-)
 
 // linkEventBoundary checks a timer or message boundary event n attached to activity a.
 func (d *Definition) linkEventBoundary(n, a *Node, add func(line int, id, format string, args ...any)) {

@@ -161,7 +161,11 @@ func (d *Definition) Link() error {
 		switch n.Kind {
 		case StartEvent:
 			if n.EventType != "" {
-				// A message or signal start event: the message or signal starts an instance.
+				// A message, signal or timer start event: the message, the signal or the
+				// timer starts an instance.
+				if n.EventType == "timer" {
+					d.linkTimer(n, add)
+				}
 				if n.Parent != "" {
 					add(n.Line, n.ID, "a %s start event inside a subprocess (an event subprocess) is not supported; use a none start event", n.EventType)
 				}

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
@@ -61,6 +62,10 @@ const (
 	EnvNATSURL  = "BATON_NATS_URL"
 	EnvRedisURL = "BATON_REDIS_URL"
 	EnvPrefix   = "BATON_PREFIX"
+	// EnvExternalTypes is a comma-separated list of task types whose service tasks are
+	// external tasks (engine.Config.ExternalTaskTypes). Every process that runs the engine
+	// (servers, workers, the CLI) must agree on it.
+	EnvExternalTypes = "BATON_EXTERNAL_TYPES"
 )
 
 // Config says where NATS and Redis are. The zero value connects to both on localhost.
@@ -82,7 +87,7 @@ type Config struct {
 }
 
 // ConfigFromEnv fills empty URL and prefix fields of c from BATON_NATS_URL, BATON_REDIS_URL and
-// BATON_PREFIX.
+// BATON_PREFIX, and a nil Engine.ExternalTaskTypes from BATON_EXTERNAL_TYPES.
 func ConfigFromEnv(c Config) Config {
 	if c.NATSURL == "" {
 		c.NATSURL = os.Getenv(EnvNATSURL)
@@ -92,6 +97,13 @@ func ConfigFromEnv(c Config) Config {
 	}
 	if c.Prefix == "" {
 		c.Prefix = os.Getenv(EnvPrefix)
+	}
+	if c.Engine.ExternalTaskTypes == nil {
+		for _, t := range strings.Split(os.Getenv(EnvExternalTypes), ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				c.Engine.ExternalTaskTypes = append(c.Engine.ExternalTaskTypes, t)
+			}
+		}
 	}
 	return c
 }

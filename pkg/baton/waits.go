@@ -96,6 +96,15 @@ func (c *Client) Signal(ctx context.Context, name string, vars map[string]any) (
 	return c.eng.Signal(ctx, name, vars)
 }
 
+// StartTimer is a scheduled timer start event: its process, version and event, how often it
+// fired, and when it fires next.
+type StartTimer = engine.StartTimer
+
+// StartTimers lists the scheduled timer start events, by process key and event id.
+func (c *Client) StartTimers(ctx context.Context) ([]StartTimer, error) {
+	return c.eng.StartTimers(ctx)
+}
+
 // Variables.
 type (
 	// SetVariablesRequest sets variables of a running instance. See engine.SetVariablesRequest.
