@@ -82,7 +82,7 @@ func (r *runner) startChild(t *Token, n *model.Node, j *job.Job) error {
 	if p := c.BusinessKeyProgram(); p != nil {
 		v, err := expr.Run(p, withKey)
 		if err != nil {
-			return &DelegateError{Activity: n.ID, Err: fmt.Errorf("business key %q: %w", c.BusinessKey, err)}
+			return &DelegateError{Activity: n.ID, Err: fmt.Errorf("business key %q: %w", c.BusinessKey, expressionFailed(err))}
 		}
 		if v != nil {
 			businessKey = fmt.Sprint(v)

@@ -32,12 +32,18 @@ type Config struct {
 	// LeaseDuration is how long a claim holds a job before another worker may take it over;
 	// running delegates renew it. Default 30s.
 	LeaseDuration time.Duration
-	// MaxAttempts is how many times a failing job runs before it raises an incident. Default 3,
-	// as Camunda's job retries.
+	// MaxAttempts is how many times a failing job runs before it raises an incident, where no
+	// retry cycle or retries are modelled. Default 3, as Camunda's job retries.
 	MaxAttempts int
-	// RetryDelay is the wait before the second attempt; it doubles for each further attempt.
-	// Default 1s.
+	// RetryDelay is the wait before the second attempt; it doubles for each further attempt,
+	// up to MaxRetryDelay. Default 1s. It applies where no retry cycle is modelled.
 	RetryDelay time.Duration
+	// MaxRetryDelay caps the doubling RetryDelay. Default 10m.
+	MaxRetryDelay time.Duration
+	// RetryJitter spreads each default retry wait by up to this fraction either way (0.2: 80%
+	// to 120%), so that jobs that failed together do not retry together. Default 0.2; negative:
+	// none. Modelled retry cycles are kept as modelled.
+	RetryJitter float64
 	// OverdueAfter is how long a committed job may wait unconsumed before the reconciler
 	// republishes it. Default 1m; keep it above the longest expected backlog wait.
 	OverdueAfter time.Duration
@@ -73,6 +79,17 @@ func (c *Config) defaults() {
 	}
 	if c.RetryDelay <= 0 {
 		c.RetryDelay = time.Second
+	}
+	if c.MaxRetryDelay <= 0 {
+		c.MaxRetryDelay = 10 * time.Minute
+	}
+	switch {
+	case c.RetryJitter == 0:
+		c.RetryJitter = 0.2
+	case c.RetryJitter < 0:
+		c.RetryJitter = 0
+	case c.RetryJitter > 1:
+		c.RetryJitter = 1
 	}
 	if c.OverdueAfter <= 0 {
 		c.OverdueAfter = time.Minute

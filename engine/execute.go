@@ -37,6 +37,9 @@ type Lease struct {
 func (e *Engine) Claim(ctx context.Context, j *job.Job) (*Lease, error) {
 	c, err := e.store.Claim(ctx, store.ClaimRequest{Instance: j.Instance, Job: j.ID, Owner: e.cfg.Owner,
 		Exclusive: j.Exclusive, Lease: e.cfg.LeaseDuration, MaxExpiries: e.cfg.MaxAttempts})
+	if errors.Is(err, store.ErrIncident) {
+		e.indexIncident(ctx, j.ID) // raised by this claim (a lease that kept expiring), or earlier
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -344,13 +347,9 @@ func (e *Engine) fail(ctx context.Context, l *Lease, cause error) (Result, error
 	}
 	inc, _ := json.Marshal(incident{Activity: j.Activity, TaskType: taskType, Job: j.ID, Token: j.Token,
 		Error: cause.Error(), Attempts: l.Attempt, Time: time.Now().UnixMilli()})
-	delay := e.cfg.RetryDelay << min(l.Attempt-1, 20)
-	maxAttempts := e.cfg.MaxAttempts
-	if errors.Is(cause, errUncaught) {
-		// A business error nobody catches fails the same way every time: an incident now.
-		maxAttempts = 1
-	}
-	res, err := e.store.Fail(context.WithoutCancel(ctx), j.Instance, j.ID, l.Fence, maxAttempts, inc,
+	plan := e.planRetry(ctx, l, cause, l.Attempt)
+	delay := plan.delay
+	res, err := e.store.Fail(context.WithoutCancel(ctx), j.Instance, j.ID, l.Fence, plan.attempts, inc,
 		time.Now().Add(delay+e.cfg.OverdueAfter))
 	switch {
 	case errors.Is(err, store.ErrFenced):
@@ -366,6 +365,7 @@ func (e *Engine) fail(ctx context.Context, l *Lease, cause error) (Result, error
 		zap.String("activity", j.Activity), zap.Int("attempt", res.Attempts), zap.Error(cause)}
 	if res.Incident {
 		e.stats.Incidents.Add(1)
+		e.indexIncident(ctx, j.ID)
 		e.log.Warn("retries exhausted; incident raised", fields...)
 		return Result{Outcome: Incident, Err: cause}, nil
 	}

@@ -94,10 +94,14 @@ func (e *Engine) reconcileJob(ctx context.Context, id string) error {
 		return err
 	}
 	switch {
-	case ins.Gone, ins.Incident:
+	case ins.Gone:
 		// A user task that ended leaves the task index too (its completion may have died
 		// before removing the entry).
 		_ = e.store.UnindexTasks(ctx, id)
+		return e.store.Unschedule(ctx, id)
+	case ins.Incident:
+		// It waits for an operator: make sure the incident is listed.
+		e.indexIncident(ctx, id)
 		return e.store.Unschedule(ctx, id)
 	case !ins.LeasedUntil.IsZero():
 		return e.store.Schedule(ctx, id, ins.LeasedUntil.Add(time.Second))

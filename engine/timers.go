@@ -28,16 +28,18 @@ func (r *runner) timerSpec(t *Token, n *model.Node) (*model.Timer, error) {
 	if e := model.NormalizeExpression(text); e != text || strings.HasPrefix(text, "${") || strings.HasPrefix(text, "#{") {
 		p, err := expr.Compile(e, expr.AllowUndefinedVariables())
 		if err != nil {
-			return nil, fmt.Errorf("timer %s %q: %w", kind, text, err)
+			return nil, fmt.Errorf("timer %s %q: %w", kind, text, expressionFailed(err))
 		}
 		v, err := expr.Run(p, r.vars(t))
 		if err != nil {
-			return nil, fmt.Errorf("timer %s %q: %w", kind, text, err)
+			return nil, fmt.Errorf("timer %s %q: %w", kind, text, expressionFailed(err))
 		}
 		if tm, ok := v.(time.Time); ok && kind == "date" {
 			return &model.Timer{Kind: kind, At: tm}, nil
 		}
 		text = fmt.Sprint(v)
+		spec, err := model.ParseTimer(kind, text)
+		return spec, expressionFailed(err) // the expression's value is no timer
 	}
 	return model.ParseTimer(kind, text)
 }

@@ -105,7 +105,8 @@ func (r *runner) parentToken(t *Token) *Token {
 
 // eval runs a compiled expression on the variables t sees.
 func (r *runner) eval(t *Token, prog *vm.Program) (any, error) {
-	return expr.Run(prog, r.vars(t))
+	v, err := expr.Run(prog, r.vars(t))
+	return v, expressionFailed(err)
 }
 
 // evalMapping returns a mapping's value on env.
@@ -113,7 +114,7 @@ func evalMapping(m *model.Mapping, env map[string]any) (any, error) {
 	if p := m.Program(); p != nil {
 		v, err := expr.Run(p, env)
 		if err != nil {
-			return nil, fmt.Errorf("mapping of %q (%s): %w", m.Target, m.Expr, err)
+			return nil, fmt.Errorf("mapping of %q (%s): %w", m.Target, m.Expr, expressionFailed(err))
 		}
 		if err := checkDepth(m.Target, v); err != nil {
 			return nil, err

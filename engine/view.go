@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"sort"
 	"time"
 
@@ -119,18 +118,8 @@ func (e *Engine) Instance(ctx context.Context, id string) (*InstanceView, error)
 			TokenID: j.Token, Exclusive: j.Exclusive, Attempts: snap.Attempts[id], Leased: leased, Incident: inc})
 	}
 	sort.Slice(v.Jobs, func(a, b int) bool { return v.Jobs[a].ID < v.Jobs[b].ID })
-	for id, raw := range snap.Incidents {
-		var in incident
-		if json.Unmarshal([]byte(raw), &in) != nil {
-			continue
-		}
-		// An incident raised inside Redis (a lease that kept expiring) names only its job: the
-		// rest comes from the job's envelope.
-		if j, err := job.Decode(snap.Jobs[id]); err == nil && in.Activity == "" {
-			in.Activity, in.TaskType, in.Token = j.Activity, j.Type, j.Token
-		}
-		v.Incidents = append(v.Incidents, IncidentView{JobID: id, ActivityID: in.Activity, TaskType: in.TaskType,
-			TokenID: in.Token, Error: in.Error, Attempts: in.Attempts, Time: in.Time})
+	for _, in := range incidentViews(snap) {
+		v.Incidents = append(v.Incidents, in)
 	}
 	sort.Slice(v.Incidents, func(a, b int) bool { return v.Incidents[a].JobID < v.Incidents[b].JobID })
 	return v, nil

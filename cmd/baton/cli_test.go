@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -318,5 +319,60 @@ func TestTimersListsTheScheduledTimerStartEvents(t *testing.T) {
 	}
 	if err != nil || json.Unmarshal([]byte(out), &got) != nil || len(got.Timers) != 1 || got.Timers[0].Event != "At2" {
 		t.Fatalf("timers -o json: %q %v", out, err)
+	}
+}
+
+func TestIncidentsAreListedAndRetriedFromTheCommandLine(t *testing.T) {
+	t.Parallel()
+	env := batontest.New(t)
+	file := filepath.Join(t.TempDir(), "pay.bpmn")
+	if err := os.WriteFile(file, []byte(`<?xml version="1.0"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:baton="https://github.com/batonhq/baton/schema/bpmn" id="d">
+  <process id="pay" isExecutable="true">
+    <startEvent id="s"/>
+    <sequenceFlow id="f0" sourceRef="s" targetRef="Charge"/>
+    <serviceTask id="Charge" baton:type="charge" baton:asyncBefore="true"/>
+    <sequenceFlow id="f1" sourceRef="Charge" targetRef="e"/>
+    <endEvent id="e"/>
+  </process>
+</definitions>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, env, "deploy", file); err != nil {
+		t.Fatal(err)
+	}
+	c := env.Client(env.Config())
+	c.Register("charge", baton.DelegateFunc(func(_ context.Context, tk *baton.Task) error {
+		if tk.Var("card") == nil {
+			return baton.FailNow(errors.New("no card on file"))
+		}
+		return nil
+	}))
+	batontest.RunWorker(t, c, baton.WorkerConfig{TaskTypes: []string{"charge"}})
+	out, err := run(t, env, "start", "pay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSpace(out)
+	var list []struct{ JobID, InstanceID, ActivityID, Error string }
+	batontest.Eventually(t, 30*time.Second, func() bool {
+		out, err = run(t, env, "incidents", "list", "-o", "json")
+		return err == nil && json.Unmarshal([]byte(out), &list) == nil && len(list) == 1
+	}, "no incident listed: %q %v", out, err)
+	if list[0].InstanceID != id || list[0].ActivityID != "Charge" || !strings.Contains(list[0].Error, "no card on file") {
+		t.Fatalf("incident %+v", list[0])
+	}
+	if out, err := run(t, env, "incidents", "list"); err != nil || !strings.Contains(out, "Charge") || !strings.Contains(out, "no card on file (not retried)") {
+		t.Fatalf("table: %q %v", out, err)
+	}
+	if out, err := run(t, env, "incidents", "retry", list[0].JobID, "--var", "card=visa"); err != nil || !strings.Contains(out, "resolved") {
+		t.Fatalf("retry: %q %v", out, err)
+	}
+	batontest.Eventually(t, 30*time.Second, func() bool {
+		out, err = run(t, env, "instance", "show", id, "-o", "json")
+		return err == nil && strings.Contains(out, `"status": "completed"`)
+	}, "the retried instance did not complete: %q", out)
+	if _, err := run(t, env, "incidents", "retry", list[0].JobID); err == nil || !strings.Contains(err.Error(), "has no open incident") {
+		t.Fatalf("retrying again: %v", err)
 	}
 }

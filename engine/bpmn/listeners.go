@@ -122,9 +122,10 @@ func (r *processReader) droolsScript(el *element, id string) {
 		el.name.Local)
 }
 
-// processListeners reports the execution listeners in the extension elements of the <process> el:
-// Baton runs listeners on flow nodes and sequence flows only.
-func (r *processReader) processListeners(el *element) {
+// processExtensions reads the extension elements of the <process> el: the process's default
+// failed-job retry cycle, and execution listeners, which it reports (Baton runs listeners on flow
+// nodes and sequence flows only).
+func (r *processReader) processExtensions(el *element) {
 	const msg = "process-level execution listeners are not supported; put them on the start or end event"
 	for _, ext := range el.children {
 		if !ext.is(nsBPMN, "extensionElements") {
@@ -142,6 +143,15 @@ func (r *processReader) processListeners(el *element) {
 			for _, d := range javaDialects {
 				if c.is(d.ns, "executionListener") {
 					r.p.add(c.line, r.def.Key, "%s", msg)
+				}
+			}
+			// The process's default retry cycle, for activities that set none.
+			for i := range dialects {
+				if d := &dialects[i]; d.retryCycle != "" && c.is(d.ns, d.retryCycle) {
+					if r.def.RetryCycle != "" && r.def.RetryCycle != c.content() {
+						r.p.add(c.line, r.def.Key, "two different process retry cycles, %q and %q; keep one", r.def.RetryCycle, c.content())
+					}
+					r.def.RetryCycle = c.content()
 				}
 			}
 		}

@@ -38,7 +38,7 @@ func readProcess(el *element, roots documentRoots, p *problems) *model.Definitio
 		placeholders: map[string]bool{},
 		flowScopes:   map[string]string{},
 	}
-	r.processListeners(el)
+	r.processExtensions(el)
 	r.scope(el, "")
 	r.wire()
 	r.checkConditions()

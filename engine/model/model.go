@@ -82,6 +82,9 @@ type Definition struct {
 	EngineType string `msgpack:"et,omitempty"`
 	// StartID is the id of the process's none start event.
 	StartID string `msgpack:"s"`
+	// RetryCycle is the process's default failed-job retry cycle (a failedJobRetryTimeCycle in
+	// the process's extension elements), for activities that set none; empty: the engine's.
+	RetryCycle string `msgpack:"rc,omitempty"`
 	// Nodes holds every flow node by id.
 	Nodes map[string]*Node `msgpack:"nd"`
 	// Flows holds every sequence flow by id.
@@ -111,9 +114,11 @@ type Node struct {
 	// Terminate marks a terminate end event: reaching it ends every token of the instance.
 	Terminate bool `msgpack:"term,omitempty"`
 	// RetryCycle is the failed-job retry configuration as modelled (camunda:failedJobRetryTimeCycle,
-	// e.g. "R3/PT5M" or "PT10S,PT1M"); stored now, applied by the retry policies.
+	// e.g. "R3/PT5M" or "PT10S,PT1M"; see ParseRetryCycle): the retry policy of the jobs that
+	// fail at this activity.
 	RetryCycle string `msgpack:"rc,omitempty"`
-	// Retries is Zeebe's task definition retries (0: not set); stored now, applied later.
+	// Retries is Zeebe's task definition retries (0: not set): attempts in all, with the
+	// engine's backoff.
 	Retries int `msgpack:"rt,omitempty"`
 	// Priority is the job priority as modelled (camunda:jobPriority: a number or an expression);
 	// stored now, applied by priorities.

@@ -42,13 +42,13 @@ func ParseTimer(kind, text string) (*Timer, error) {
 	case "date":
 		at, err := ParseDate(text)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("timer date: %w", err)
 		}
 		return &Timer{Kind: kind, At: at}, nil
 	case "duration":
 		d, err := ParseDuration(text)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("timer duration: %w", err)
 		}
 		return &Timer{Kind: kind, Every: d}, nil
 	case "cycle":
@@ -97,11 +97,16 @@ func parseRepeating(text string) (*Timer, error) {
 	return t, nil
 }
 
-// parseCron reads a cron cycle. A numeric day of week is refused in the 6-field form, because
+// parseCron reads a cron cycle, in UTC unless it starts with CRON_TZ=<zone> (such as
+// CRON_TZ=Europe/Berlin 0 0 9 * * MON-FRI). A numeric day of week is refused in the 6-field form, because
 // Quartz (Camunda) counts Sunday as 1 and Spring (Zeebe) as 0 or 7: names (MON-FRI) mean the
 // same in both.
 func parseCron(text string) (cron.Schedule, error) {
 	fields := strings.Fields(text)
+	zone := ""
+	if len(fields) > 0 && (strings.HasPrefix(fields[0], "CRON_TZ=") || strings.HasPrefix(fields[0], "TZ=")) {
+		zone, fields = fields[0]+" ", fields[1:]
+	}
 	if len(fields) == 7 {
 		if fields[6] != "*" && fields[6] != "?" {
 			return nil, fmt.Errorf("timer cycle %q: a cron year field is not supported; write * or leave it out", text)
@@ -111,7 +116,7 @@ func parseCron(text string) (cron.Schedule, error) {
 	if len(fields) == 6 && strings.ContainsAny(fields[5], "0123456789") {
 		return nil, fmt.Errorf("timer cycle %q: write the day of week as names (MON-FRI): Quartz counts Sunday as 1, Spring and Unix cron as 0", text)
 	}
-	sched, err := cronParser.Parse(strings.Join(fields, " "))
+	sched, err := cronParser.Parse(zone + strings.Join(fields, " "))
 	if err != nil {
 		return nil, fmt.Errorf("timer cycle %q: want an ISO 8601 repeating interval (R3/PT10M) or a cron expression (0 0 9 ? * MON-FRI): %w", text, err)
 	}
@@ -124,7 +129,7 @@ func (t *Timer) First(now time.Time) time.Time {
 	case t.Kind == "date":
 		return t.At
 	case t.Cron != nil:
-		return t.Cron.Next(now)
+		return t.Cron.Next(now.UTC())
 	case !t.Begin.IsZero():
 		return t.Begin
 	}
@@ -139,7 +144,7 @@ func (t *Timer) Next(prev, now time.Time, fired int) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	if t.Cron != nil {
-		return t.Cron.Next(later(prev, now)), true
+		return t.Cron.Next(later(prev, now).UTC()), true
 	}
 	next := prev.Add(t.Every)
 	if next.Before(now) {
@@ -156,10 +161,10 @@ func later(a, b time.Time) time.Time {
 }
 
 // ParseDate parses an ISO 8601 date-time: RFC 3339 (2030-01-01T09:00:00Z), or without a zone
-// (then UTC).
+// (then UTC), or a date alone (its midnight, UTC).
 func ParseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04"} {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t, nil
 		}

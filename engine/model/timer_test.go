@@ -33,6 +33,7 @@ func TestParseTimerReadsDatesDurationsAndCycles(t *testing.T) {
 		{"cycle", "0 0 9 ? * MON-FRI *", []time.Time{at("2030-01-01T09:00:00Z"), at("2030-01-02T09:00:00Z"), at("2030-01-03T09:00:00Z")}},
 		{"cycle", "0 30 8 * * *", []time.Time{at("2030-01-01T08:30:00Z"), at("2030-01-02T08:30:00Z")}},
 		{"cycle", "*/15 * * * *", []time.Time{at("2030-01-01T08:15:00Z"), at("2030-01-01T08:30:00Z")}},
+		{"cycle", "CRON_TZ=Europe/Berlin 0 0 10 * * MON-FRI", []time.Time{at("2030-01-01T09:00:00Z"), at("2030-01-02T09:00:00Z")}},
 	} {
 		spec, err := model.ParseTimer(tc.kind, tc.text)
 		if err != nil {

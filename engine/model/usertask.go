@@ -106,7 +106,7 @@ func (d *Definition) linkTimer(n *Node, add func(line int, id, format string, ar
 		return
 	}
 	if _, err := ParseTimer(kind, text); err != nil {
-		add(n.Line, n.ID, "timer %s: %v", kind, err)
+		add(n.Line, n.ID, "%v", err)
 	}
 }
 

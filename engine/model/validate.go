@@ -274,8 +274,19 @@ func (d *Definition) Link() error {
 		}
 	}
 	for _, id := range sortedKeys(d.Nodes) {
-		if n := d.Nodes[id]; n.Kind == SubProcess && n.Start == "" {
+		n := d.Nodes[id]
+		if n.Kind == SubProcess && n.Start == "" {
 			add(n.Line, n.ID, "the subprocess has no none start event")
+		}
+		if n.RetryCycle != "" {
+			if _, err := ParseRetryCycle(n.RetryCycle); err != nil {
+				add(n.Line, n.ID, "failedJobRetryTimeCycle: %v", err)
+			}
+		}
+	}
+	if d.RetryCycle != "" {
+		if _, err := ParseRetryCycle(d.RetryCycle); err != nil {
+			add(0, d.Key, "the process's failedJobRetryTimeCycle: %v", err)
 		}
 	}
 	switch {

@@ -17,6 +17,7 @@ import "github.com/redis/go-redis/v9"
 //	J:f     the last failed attempt's fence and answer, so a retried fail answers the same
 //	J:x     how often its lease expired and was taken over
 //	J:u     a user task's current assignee, once claimed or unclaimed
+//	J:rt    the attempts an operator gave the job when resolving its incident
 //
 // Fields of the instance hash KEYS[1]: ver, state, status, def, key, bk, created, fence (the
 // fencing-token counter), xl ("<jobId>|<expiryMs>": the live exclusive lease), lj and lf (the last
@@ -195,7 +196,8 @@ end
 return {'OK', '1'}
 `)
 
-// failScript: ARGV = id, fence, maxAttempts, incidentJSON.
+// failScript: ARGV = id, fence, maxAttempts, incidentJSON. maxAttempts 1 (a failure that would
+// recur) raises the incident at once; otherwise J:rt, when set, replaces it.
 // Returns {'RETRY', attempts} | {'INCIDENT', attempts} | {'STALE'} | {'FENCED'}. It remembers
 // its answer for the fence (J:f), so a client retry gets the same answer.
 var failScript = redis.NewScript(luaClearExclusive + `
@@ -214,7 +216,12 @@ local a = redis.call('HINCRBY', KEYS[2], id .. ':a', 1)
 redis.call('HDEL', KEYS[2], id .. ':l')
 clear_xl(id)
 local res = 'RETRY'
-if a >= tonumber(ARGV[3]) then
+local most = tonumber(ARGV[3])
+if most > 1 then
+  -- An operator who resolved an incident may have given the job new retries.
+  most = tonumber(redis.call('HGET', KEYS[2], id .. ':rt') or most)
+end
+if a >= most then
   res = 'INCIDENT'
   redis.call('HSET', KEYS[2], id .. ':i', ARGV[4])
   redis.call('HINCRBY', KEYS[1], 'inc', 1)

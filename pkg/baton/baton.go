@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
@@ -52,6 +53,14 @@ type (
 	// BPMNError is a business error for an error boundary event. See engine.BPMNError.
 	BPMNError = engine.BPMNError
 )
+
+// RetryAfter returns an error for a delegate to return: the attempt failed with err and runs
+// again after d instead of the retry policy's wait (the attempt still counts).
+func RetryAfter(d time.Duration, err error) error { return engine.RetryAfter(d, err) }
+
+// FailNow returns an error for a delegate to return: the attempt failed with err and is not
+// retried; the job raises an incident at once.
+func FailNow(err error) error { return engine.FailNow(err) }
 
 // NewBPMNError returns a BPMN error for a delegate to return: the activity is left through the
 // error boundary event that catches code (or a catch-all one); no boundary raises an incident.

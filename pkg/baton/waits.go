@@ -145,3 +145,27 @@ type (
 func (c *Client) Modify(ctx context.Context, req ModifyRequest) (ModifyResult, error) {
 	return c.eng.Modify(ctx, req)
 }
+
+// Incidents.
+type (
+	// OpenIncident is one open incident with its instance.
+	OpenIncident = engine.OpenIncident
+	// IncidentFilter narrows Incidents; empty fields match everything.
+	IncidentFilter = engine.IncidentFilter
+	// RetryRequest resolves an incident, with new retries and variables.
+	RetryRequest = engine.RetryRequest
+)
+
+// ErrNoIncident means the job has no open incident.
+var ErrNoIncident = engine.ErrNoIncident
+
+// Incidents lists the open incidents matching f, oldest first.
+func (c *Client) Incidents(ctx context.Context, f IncidentFilter) ([]OpenIncident, error) {
+	return c.eng.Incidents(ctx, f)
+}
+
+// RetryIncident resolves an incident: it sets the request's variables, gives the job fresh
+// attempts and runs it again.
+func (c *Client) RetryIncident(ctx context.Context, req RetryRequest) error {
+	return c.eng.RetryIncident(ctx, req)
+}
