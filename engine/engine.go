@@ -11,7 +11,6 @@ import (
 	"os"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -108,28 +107,6 @@ func (c *Config) defaults() {
 	}
 }
 
-// Observer is told about committed steps. Implementations must be fast and safe for concurrent
-// use.
-type Observer interface {
-	// JobCommitted is called after the step that consumed j committed and published; latency
-	// runs from the step that created j (millisecond resolution) to now.
-	JobCommitted(j *job.Job, latency time.Duration)
-}
-
-// Stats are counters of what the engine did since it was created.
-type Stats struct {
-	Commits            atomic.Int64
-	Conflicts          atomic.Int64
-	Fenced             atomic.Int64
-	Stale              atomic.Int64
-	Retries            atomic.Int64
-	Incidents          atomic.Int64
-	ImplicitBoundaries atomic.Int64
-	Republished        atomic.Int64
-	PublishFailures    atomic.Int64
-	DelegateCalls      atomic.Int64
-}
-
 // Engine executes process instances. Create it with New, register delegates, then use it from
 // any number of goroutines.
 type Engine struct {
@@ -141,6 +118,7 @@ type Engine struct {
 	queue *queue.Queue
 	log   *zap.Logger
 	stats Stats
+	types sync.Map // task type -> *TypeStats
 
 	mu        sync.RWMutex
 	delegates map[string]Delegate

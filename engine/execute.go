@@ -43,6 +43,9 @@ func (e *Engine) Claim(ctx context.Context, j *job.Job) (*Lease, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.TookOver {
+		e.leaseRecovered(j)
+	}
 	return &Lease{Job: j, Fence: c.Fence, Expires: c.Expires, Attempt: c.Attempts + 1, version: c.Version, state: c.State}, nil
 }
 
@@ -96,10 +99,8 @@ type Result struct {
 	Version int64
 }
 
-// Execute runs the step that l's job continues, commits it, and publishes the jobs it created.
-// On a version conflict it reloads the instance and re-applies the step: delegates that already
-// ran are not called again; their recorded results are applied to the fresh state.
-func (e *Engine) Execute(ctx context.Context, l *Lease) (Result, error) {
+// execute is Execute without its counting.
+func (e *Engine) execute(ctx context.Context, l *Lease) (Result, error) {
 	j := l.Job
 	switch {
 	case j.Kind == job.Return:

@@ -109,6 +109,17 @@ func JobSubject(taskType string) string { return JobsPrefix + EncodeToken(taskTy
 // JobConsumerName is the durable consumer shared by every worker of taskType: w-<encoded type>.
 func JobConsumerName(taskType string) string { return "w-" + EncodeToken(taskType) }
 
+// TaskTypeOfConsumer reverses JobConsumerName: the task type a consumer w-<taskType> serves, and
+// false for any other consumer name.
+func TaskTypeOfConsumer(name string) (string, bool) {
+	tok, ok := strings.CutPrefix(name, "w-")
+	if !ok {
+		return "", false
+	}
+	tt, err := DecodeToken(tok)
+	return tt, err == nil
+}
+
 // StartSubject is the subject of start messages for processKey: baton.start.<encoded key>.
 func StartSubject(processKey string) string { return StartPrefix + EncodeToken(processKey) }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"time"
 
@@ -13,13 +14,16 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 	"github.com/vmihailenco/msgpack/v5"
+	"go.uber.org/zap"
 
+	"github.com/batonhq/baton/api"
 	"github.com/batonhq/baton/engine"
 	"github.com/batonhq/baton/examples/order"
 	"github.com/batonhq/baton/examples/shipment"
 	"github.com/batonhq/baton/pkg/baton"
 	"github.com/batonhq/baton/pkg/localserver"
 	"github.com/batonhq/baton/queue"
+	"github.com/batonhq/baton/telemetry"
 )
 
 type devFlags struct {
@@ -30,6 +34,7 @@ type devFlags struct {
 	natsPort    int
 	latency     int
 	keepRunning bool
+	httpAddr    string
 }
 
 func newDevCommand(g *globals) *cobra.Command {
@@ -65,6 +70,7 @@ inspect what ran (it prints the flags to use).`,
 	fl.IntVar(&f.natsPort, "nats-port", 4222, "port for the embedded NATS server (a free one when taken)")
 	fl.IntVar(&f.latency, "latency-ms", 0, "simulated delegate latency in milliseconds")
 	fl.BoolVar(&f.keepRunning, "keep-running", false, "stay up after the run until interrupted")
+	fl.StringVar(&f.httpAddr, "http", "127.0.0.1:8080", "listen address of the HTTP API, probes and metrics (a free port when taken); empty: none")
 	return cmd
 }
 
@@ -133,12 +139,22 @@ func runDev(cmd *cobra.Command, g *globals, f devFlags) error {
 
 	devCfg := baton.Config{NATSURL: ns.URL, RedisURL: redisURL, Prefix: g.prefix, Logger: log}
 	devCfg.Engine.ExternalTaskTypes = g.external
+	metrics := telemetry.NewMetrics()
+	devCfg.Engine.Observer = metrics
 	cfg := baton.ConfigFromEnv(devCfg)
 	c, err := baton.Connect(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
+	metrics.Watch(c.Engine(), log)
+	if f.httpAddr != "" {
+		stop, err := devHTTP(ctx, out, c, metrics, log, f.httpAddr)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	ex.register(c)
 	deps, err := c.DeployBytes(ctx, ex.file, ex.bpmn)
 	if err != nil {
@@ -284,4 +300,30 @@ func devRedis(ctx context.Context, g *globals) (url, note string, stop func(), e
 		return "", "", nil, fmt.Errorf("in-process redis: %w", err)
 	}
 	return "redis://" + m.Addr(), "no redis-server on PATH: in-process, memory-only Redis", m.Close, nil
+}
+
+// devHTTP serves the HTTP API, probes and metrics on addr, or on a free port when addr is taken,
+// and says where. stop ends it.
+func devHTTP(ctx context.Context, out io.Writer, c *baton.Client, metrics *telemetry.Metrics, log *zap.Logger, addr string) (func(), error) {
+	note := ""
+	srv := api.New(api.Config{Addr: addr, API: true}, c, metrics, log)
+	ln, err := srv.Listen()
+	if err != nil {
+		host, _, _ := net.SplitHostPort(addr)
+		srv = api.New(api.Config{Addr: net.JoinHostPort(host, "0"), API: true}, c, metrics, log)
+		if ln, err = srv.Listen(); err != nil {
+			return nil, err
+		}
+		note = fmt.Sprintf(" (%s is in use, so it took a free port)", addr)
+	}
+	fmt.Fprintf(out, "HTTP   http://%s/v1 (API), /metrics, /healthz%s\n", ln.Addr(), note)
+	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(hctx, ln) }()
+	return func() {
+		cancel()
+		if err := <-done; err != nil {
+			log.Warn("http server", zap.Error(err))
+		}
+	}, nil
 }

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
+	"github.com/batonhq/baton/api"
 	"github.com/batonhq/baton/pkg/baton"
+	"github.com/batonhq/baton/telemetry"
 )
 
 // runtimeFlags are the flags of the long-running commands (server, worker).
@@ -19,10 +23,20 @@ type runtimeFlags struct {
 	overdueAfter time.Duration
 	maxAttempts  int
 	replicas     int
+	httpAddr     string
+	apiToken     string
 }
 
-func (r *runtimeFlags) register(cmd *cobra.Command) {
+// register adds the flags; httpAddr is the default listen address of the HTTP server, and api
+// says whether it serves the /v1 API (then --api-token exists too).
+func (r *runtimeFlags) register(cmd *cobra.Command, httpAddr string, api bool) {
 	f := cmd.Flags()
+	what := "/healthz, /readyz and /metrics"
+	if api {
+		what = "the /v1 API, " + what
+		f.StringVar(&r.apiToken, "api-token", "", "bearer token that /v1 requests must carry (env BATON_API_TOKEN; default none: the API is open)")
+	}
+	f.StringVar(&r.httpAddr, "http", httpAddr, "listen address of the HTTP server ("+what+"); empty: none")
 	f.IntVar(&r.concurrency, "concurrency", 16, "jobs of one task type this process runs at once")
 	f.DurationVar(&r.lease, "lease", 30*time.Second, "job lease; renewed every third of it while a delegate runs")
 	f.DurationVar(&r.ackWait, "ack-wait", 30*time.Second, "JetStream ack wait of the consumers (keep it >= --lease)")
@@ -61,7 +75,7 @@ finish and are released after it, and it exits 0.`,
 			return runWorker(cmd, g, &rf, baton.WorkerConfig{ServeEngineType: true, StartMessages: true, Messages: true, ExternalCommands: true, Reconciler: true}, nil)
 		},
 	}
-	rf.register(cmd)
+	rf.register(cmd, ":8080", true)
 	return cmd
 }
 
@@ -97,7 +111,7 @@ default) and, with --examples, the delegates of the built-in examples.`,
 			})
 		},
 	}
-	rf.register(cmd)
+	rf.register(cmd, ":9090", false)
 	cmd.Flags().StringSliceVar(&types, "types", nil, "task types to serve (default: every registered one)")
 	cmd.Flags().BoolVar(&engineType, "engine-type", true, "also serve the engine type _engine")
 	cmd.Flags().StringSliceVar(&examples, "examples", nil, "register the delegates of built-in examples: order, shipment")
@@ -112,11 +126,14 @@ func runWorker(cmd *cobra.Command, g *globals, rf *runtimeFlags, wc baton.Worker
 	defer log.Sync() //nolint:errcheck
 	cfg := g.config(log)
 	rf.apply(&cfg)
+	metrics := telemetry.NewMetrics()
+	cfg.Engine.Observer = metrics
 	c, err := baton.Connect(cmd.Context(), cfg)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
+	metrics.Watch(c.Engine(), log)
 	if register != nil {
 		if err := register(c); err != nil {
 			return err
@@ -125,5 +142,32 @@ func runWorker(cmd *cobra.Command, g *globals, rf *runtimeFlags, wc baton.Worker
 	wc.Concurrency = rf.concurrency
 	wc.ShutdownGrace = rf.grace
 	log.Info("connected", zap.String("nats", baton.RedactURL(cfg.NATSURL)), zap.String("prefix", c.Engine().Store().Prefix()))
-	return c.RunWorker(cmd.Context(), wc)
+	if rf.httpAddr == "" {
+		return c.RunWorker(cmd.Context(), wc)
+	}
+	token := rf.apiToken
+	if token == "" {
+		token = os.Getenv("BATON_API_TOKEN")
+	}
+	srv := api.New(api.Config{Addr: rf.httpAddr, Token: token, API: wc.Reconciler}, c, metrics, log)
+	ln, err := srv.Listen()
+	if err != nil {
+		return fmt.Errorf("--http: %w", err)
+	}
+	// The HTTP server stops after the worker: probes and metrics answer while jobs drain, and
+	// /readyz says 503 from the first moment of the shutdown.
+	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(cmd.Context()))
+	defer stopHTTP()
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- srv.Serve(httpCtx, ln) }()
+	go func() {
+		<-cmd.Context().Done()
+		srv.Stopping()
+	}()
+	werr := c.RunWorker(cmd.Context(), wc)
+	stopHTTP()
+	if herr := <-httpDone; werr == nil {
+		werr = herr
+	}
+	return werr
 }

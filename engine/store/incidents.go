@@ -48,6 +48,16 @@ func (s *Store) IncidentIndex(ctx context.Context) ([]string, error) {
 	return ids, nil
 }
 
+// IncidentCount returns how many incidents the index lists (stale entries included until a
+// listing drops them).
+func (s *Store) IncidentCount(ctx context.Context) (int64, error) {
+	n, err := s.rdb.ZCard(ctx, s.incidentsKey()).Result()
+	if err != nil {
+		return 0, fmt.Errorf("count incidents: %w", err)
+	}
+	return n, nil
+}
+
 // ErrNoIncident means the job has no open incident (it was resolved, or never had one).
 var ErrNoIncident = errors.New("the job has no open incident")
 

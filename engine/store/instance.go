@@ -61,6 +61,9 @@ type Claimed struct {
 	Attempts int
 	// Expires is when the lease ends unless renewed (Redis's clock).
 	Expires time.Time
+	// TookOver is true when the claim took over an expired lease: the worker that held the job
+	// died or hung.
+	TookOver bool
 }
 
 // ClaimRequest asks for a lease on one job.
@@ -95,6 +98,7 @@ func (s *Store) Claim(ctx context.Context, req ClaimRequest) (*Claimed, error) {
 			State:    []byte(str(res[3])),
 			Attempts: int(num(res[4])),
 			Expires:  time.UnixMilli(num(res[5])),
+			TookOver: len(res) > 6 && str(res[6]) == "1",
 		}, nil
 	case "STALE":
 		return nil, ErrStale

@@ -39,7 +39,8 @@ end
 // nonce per claim call, so a client retry of the same claim gets its lease back instead of
 // LEASED. Taking over an expired lease counts in J:x; at maxExpiries (0: never) the job raises
 // an incident instead: its worker keeps dying or hanging inside it.
-// Returns {'OK', fence, ver, state, attempts, expiry} | {'STALE'} | {'INCIDENT'} |
+// Returns {'OK', fence, ver, state, attempts, expiry, tookOver (1: an expired lease was taken
+// over)} | {'STALE'} | {'INCIDENT'} |
 // {'LEASED', msLeft} | {'BUSY', msLeft}.
 var claimScript = redis.NewScript(`
 local id = ARGV[1]
@@ -85,7 +86,9 @@ if excl then
 else
   redis.call('HSET', KEYS[1], 'fence', fence)
 end
-return {'OK', tostring(fence), h[1], h[2], j[4] or '0', tostring(exp)}
+local took = '0'
+if j[3] then took = '1' end
+return {'OK', tostring(fence), h[1], h[2], j[4] or '0', tostring(exp), took}
 `)
 
 // renewScript: ARGV = id, fence, leaseMs, exclusive(0|1). Returns {'OK', expiry} | {'STALE'} |
