@@ -28,12 +28,16 @@ type testServer struct {
 	token  string
 }
 
-// newServer starts a server with the API on; cfg may adjust its configuration.
-func newServer(t *testing.T, cfg api.Config) *testServer {
+// newServer starts a server with the API on; cfg configures it, and tweaks adjust the client's
+// configuration.
+func newServer(t *testing.T, cfg api.Config, tweaks ...func(*baton.Config)) *testServer {
 	t.Helper()
 	env := batontest.New(t)
 	metrics := telemetry.NewMetrics()
 	bc := env.Config()
+	for _, tw := range tweaks {
+		tw(&bc)
+	}
 	bc.Engine.Observer = metrics
 	c := env.Client(bc)
 	metrics.Watch(c.Engine(), zap.NewNop())

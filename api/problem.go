@@ -70,7 +70,7 @@ func writeProblem(w http.ResponseWriter, err error) {
 			p.Errors = append(p.Errors, FieldError{Field: fmt.Sprintf("%s:%d", pr.Source, pr.Line), Element: pr.ElementID, Detail: pr.Message})
 		}
 	case baton.IsNotFound(err), errors.Is(err, engine.ErrUnknownProcess), errors.Is(err, engine.ErrNoSubscription),
-		errors.Is(err, engine.ErrNoIncident):
+		errors.Is(err, engine.ErrNoIncident), errors.Is(err, engine.ErrNoDeadLetter):
 		p.Status = http.StatusNotFound
 	case errors.Is(err, engine.ErrNotWaiting), errors.Is(err, engine.ErrTaskTaken), errors.Is(err, engine.ErrAmbiguous),
 		errors.Is(err, engine.ErrIncident), errors.Is(err, engine.ErrEnded), errors.Is(err, engine.ErrCalledInstance):

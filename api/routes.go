@@ -35,6 +35,10 @@ var routes = []route{
 	{"GET", "/v1/incidents", (*Server).incidents},
 	{"POST", "/v1/incidents/{jobId}/retry", (*Server).retryIncident},
 	{"GET", "/v1/timers", (*Server).timers},
+	{"GET", "/v1/dead-letters", (*Server).deadLetters},
+	{"GET", "/v1/dead-letters/{seq}", (*Server).deadLetter},
+	{"POST", "/v1/dead-letters/{seq}/requeue", (*Server).requeueDeadLetter},
+	{"DELETE", "/v1/dead-letters/{seq}", (*Server).deleteDeadLetter},
 }
 
 // OpenAPI is the API's description, served at /v1/openapi.json; docs/openapi.json is a copy.

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
@@ -30,6 +31,9 @@ func (w *Worker) handleJob(ctx context.Context, taskType string, msg jetstream.M
 		return
 	}
 	if err != nil {
+		// The incident first: a crash before the dead letter redelivers the message, which
+		// does both again (the incident is raised once).
+		w.eng.JobDeadLettered(ctx, msg.Headers().Get(nats.MsgIdHdr), err.Error())
 		if derr := w.q.DeadLetter(ctx, msg, err.Error()); derr != nil {
 			w.log.Error("dead-lettering a malformed job failed", zap.String("taskType", taskType), zap.Error(derr))
 			_ = msg.NakWithDelay(time.Second)

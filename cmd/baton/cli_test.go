@@ -11,9 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
+	"github.com/batonhq/baton/engine"
 	"github.com/batonhq/baton/examples/order"
 	"github.com/batonhq/baton/pkg/baton"
 	"github.com/batonhq/baton/pkg/batontest"
+	"github.com/batonhq/baton/queue"
 )
 
 // run executes the baton command line with the environment's servers and returns stdout.
@@ -374,5 +378,68 @@ func TestIncidentsAreListedAndRetriedFromTheCommandLine(t *testing.T) {
 	}, "the retried instance did not complete: %q", out)
 	if _, err := run(t, env, "incidents", "retry", list[0].JobID); err == nil || !strings.Contains(err.Error(), "has no open incident") {
 		t.Fatalf("retrying again: %v", err)
+	}
+}
+
+func TestADeadLetteredStartMessageIsShownAndRequeuedAfterTheDeploy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	env := batontest.New(t)
+	if out, err := run(t, env, "dead-letters", "list"); err != nil || !strings.Contains(out, "no dead letters") {
+		t.Fatalf("list before: %q %v", out, err)
+	}
+	c := env.Client(env.Config())
+	batontest.RunWorker(t, c, baton.WorkerConfig{ServeEngineType: true, StartMessages: true})
+	// A start message for a process nobody deployed yet is dead-lettered.
+	if err := c.Engine().Queue().EnsureStreams(ctx); err != nil {
+		t.Fatal(err)
+	}
+	msg := &nats.Msg{Subject: queue.StartSubject("pay"), Data: []byte(`{"businessKey":"o-7"}`), Header: nats.Header{}}
+	msg.Header.Set("Content-Type", "application/json")
+	msg.Header.Set(nats.MsgIdHdr, "start-o-7")
+	if _, err := c.Engine().Queue().JetStream().PublishMsg(ctx, msg); err != nil {
+		t.Fatal(err)
+	}
+	var out string
+	var err error
+	batontest.Eventually(t, 30*time.Second, func() bool {
+		out, err = run(t, env, "dead-letters", "list")
+		return err == nil && strings.Contains(out, "baton.start.pay")
+	}, "the start message was not dead-lettered: %q %v", out, err)
+	if !strings.Contains(out, "unknown process") {
+		t.Fatalf("list: %q", out)
+	}
+	seq := strings.Fields(strings.Split(out, "\n")[1])[0]
+	if out, err := run(t, env, "dead-letters", "show", seq); err != nil || !strings.Contains(out, `{"businessKey":"o-7"}`) || !strings.Contains(out, "start-o-7") {
+		t.Fatalf("show: %q %v", out, err)
+	}
+	if _, err := run(t, env, "dead-letters", "show", "x"); err == nil || !strings.Contains(err.Error(), "want the dead letter's sequence") {
+		t.Fatalf("show x: %v", err)
+	}
+	// Deploy the process, requeue the message: the instance starts.
+	file := filepath.Join(t.TempDir(), "pay.bpmn")
+	if err := os.WriteFile(file, []byte(`<?xml version="1.0"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+  <process id="pay" isExecutable="true">
+    <startEvent id="s"/>
+    <sequenceFlow id="f0" sourceRef="s" targetRef="e"/>
+    <endEvent id="e"/>
+  </process>
+</definitions>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, env, "deploy", file); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t, env, "dead-letters", "requeue", seq); err != nil || !strings.Contains(out, "published again to baton.start.pay") {
+		t.Fatalf("requeue: %q %v", out, err)
+	}
+	id := engine.DerivedInstanceID("pay", "start-o-7#requeued-"+seq)
+	batontest.Eventually(t, 30*time.Second, func() bool {
+		v, err := c.Instance(ctx, id)
+		return err == nil && v.Status == engine.StatusCompleted && v.BusinessKey == "o-7"
+	}, "the requeued start message started no instance")
+	if out, err := run(t, env, "dead-letters", "list"); err != nil || !strings.Contains(out, "no dead letters") {
+		t.Fatalf("list after: %q %v", out, err)
 	}
 }

@@ -92,3 +92,27 @@ func (s *Store) Resolve(ctx context.Context, jobID string, retries int) ([]byte,
 	}
 	return []byte(str(res[1])), nil
 }
+
+// raiseScript: ARGV = id, incidentJSON. Raises an incident on job id unless it is gone or has
+// one; returns {'OK'}, {'GONE'} or {'HAS'}.
+var raiseScript = redis.NewScript(`
+local id = ARGV[1]
+local j = redis.call('HMGET', KEYS[2], id, id .. ':i')
+if not j[1] then return {'GONE'} end
+if j[2] then return {'HAS'} end
+redis.call('HSET', KEYS[2], id .. ':i', ARGV[2])
+redis.call('HDEL', KEYS[2], id .. ':l')
+redis.call('HINCRBY', KEYS[1], 'inc', 1)
+if redis.call('HGET', KEYS[1], 'status') == 'running' then redis.call('HSET', KEYS[1], 'status', 'incident') end
+return {'OK'}
+`)
+
+// RaiseIncident puts an incident (incidentJSON) on job jobID, which waits for an operator then.
+// It returns false when the job is gone or has an incident already.
+func (s *Store) RaiseIncident(ctx context.Context, jobID string, incidentJSON []byte) (bool, error) {
+	res, err := s.evalPipe(ctx, raiseScript, s.keys(InstanceOfJob(jobID)), []any{jobID, incidentJSON}, nil)
+	if err != nil {
+		return false, fmt.Errorf("raise an incident on %s: %w", jobID, err)
+	}
+	return str(res[0]) == "OK", nil
+}

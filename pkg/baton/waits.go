@@ -169,3 +169,31 @@ func (c *Client) Incidents(ctx context.Context, f IncidentFilter) ([]OpenInciden
 func (c *Client) RetryIncident(ctx context.Context, req RetryRequest) error {
 	return c.eng.RetryIncident(ctx, req)
 }
+
+// DeadLetterRecord is one dead-lettered message: its sequence in BATON_DEAD, original subject,
+// reason, original message id, time, body and headers.
+type DeadLetterRecord = engine.DeadLetterRecord
+
+// ErrNoDeadLetter means no dead letter has the given sequence.
+var ErrNoDeadLetter = engine.ErrNoDeadLetter
+
+// DeadLetters lists up to limit dead letters after sequence after (0: from the oldest), and
+// the sequence to continue after (0: no more).
+func (c *Client) DeadLetters(ctx context.Context, after uint64, limit int) ([]DeadLetterRecord, uint64, error) {
+	return c.eng.DeadLetters(ctx, after, limit)
+}
+
+// DeadLetter returns dead letter seq.
+func (c *Client) DeadLetter(ctx context.Context, seq uint64) (DeadLetterRecord, error) {
+	return c.eng.DeadLetter(ctx, seq)
+}
+
+// RequeueDeadLetter publishes dead letter seq again to its original subject and deletes it.
+func (c *Client) RequeueDeadLetter(ctx context.Context, seq uint64) (DeadLetterRecord, error) {
+	return c.eng.RequeueDeadLetter(ctx, seq)
+}
+
+// DeleteDeadLetter deletes dead letter seq.
+func (c *Client) DeleteDeadLetter(ctx context.Context, seq uint64) error {
+	return c.eng.DeleteDeadLetter(ctx, seq)
+}
