@@ -51,7 +51,7 @@ func TestADeadLetteredJobRaisesAnIncidentAndIsRequeuedOrDeleted(t *testing.T) {
 	// The dead letter is listed with its reason, and the job's instance shows an incident.
 	var dead struct {
 		DeadLetters []struct {
-			Seq                   uint64
+			Seq                    uint64
 			Subject, Reason, MsgID string
 		}
 	}
