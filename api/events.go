@@ -28,7 +28,7 @@ func (s *Server) correlate(w http.ResponseWriter, r *http.Request) error {
 		return fieldErr("name", "is required: the message name")
 	}
 	req := baton.CorrelateRequest{Name: b.Name, CorrelationKey: b.CorrelationKey, MessageID: b.MessageID,
-		Variables: variables(b.Variables), All: b.All}
+		Variables: b.Variables, All: b.All}
 	if b.TTL != "" {
 		d, err := time.ParseDuration(b.TTL)
 		if err != nil || d < 0 {
@@ -63,7 +63,7 @@ func (s *Server) signal(w http.ResponseWriter, r *http.Request) error {
 	if strings.TrimSpace(b.Name) == "" {
 		return fieldErr("name", "is required: the signal name")
 	}
-	res, err := s.client.Signal(r.Context(), b.Name, variables(b.Variables))
+	res, err := s.client.Signal(r.Context(), b.Name, b.Variables)
 	if err != nil {
 		return err
 	}
@@ -102,7 +102,7 @@ func (s *Server) retryIncident(w http.ResponseWriter, r *http.Request) error {
 		return fieldErr("retries", "%d: want 0 (the retry policy's) or more", b.Retries)
 	}
 	if err := s.client.RetryIncident(r.Context(), baton.RetryRequest{JobID: r.PathValue("jobId"), Retries: b.Retries,
-		Variables: variables(b.Variables)}); err != nil {
+		Variables: b.Variables}); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"jobId": r.PathValue("jobId"), "resolved": true})

@@ -66,7 +66,7 @@ func (s *Server) start(w http.ResponseWriter, r *http.Request) error {
 		return fieldErr("version", "%d: want 0 (the latest) or a deployed version", b.Version)
 	}
 	res, err := s.client.Start(r.Context(), baton.StartRequest{ProcessKey: b.ProcessKey, Version: b.Version,
-		BusinessKey: b.BusinessKey, InstanceID: b.InstanceID, Variables: variables(b.Variables)})
+		BusinessKey: b.BusinessKey, InstanceID: b.InstanceID, Variables: b.Variables})
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func (s *Server) modify(w http.ResponseWriter, r *http.Request) error {
 	if len(b.Instructions) == 0 {
 		return fieldErr("instructions", "is required: at least one of cancel, startBefore, startAfter or move")
 	}
-	req := baton.ModifyRequest{InstanceID: r.PathValue("id"), Variables: variables(b.Variables)}
+	req := baton.ModifyRequest{InstanceID: r.PathValue("id"), Variables: b.Variables}
 	for i, in := range b.Instructions {
 		switch in.Kind {
 		case "cancel", "startBefore", "startAfter", "move":
@@ -160,7 +160,7 @@ func (s *Server) setVariables(w http.ResponseWriter, r *http.Request) error {
 		return fieldErr("variables", "is required: an object of at least one variable")
 	}
 	if err := s.client.SetVariables(r.Context(), baton.SetVariablesRequest{InstanceID: r.PathValue("id"), TokenID: b.TokenID,
-		Variables: variables(b.Variables)}); err != nil {
+		Variables: b.Variables}); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -124,33 +124,3 @@ func jsonFieldErr(err error) error {
 	}
 	return fieldErr("body", "%v", err)
 }
-
-// numbers turns the json.Numbers of decoded variables into int64 or float64, as the engine
-// stores numbers.
-func numbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = numbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = numbers(e)
-		}
-	}
-	return v
-}
-
-// variables normalises the numbers of a request's variables.
-func variables(m map[string]any) map[string]any {
-	if m == nil {
-		return nil
-	}
-	return numbers(m).(map[string]any)
-}

@@ -82,7 +82,7 @@ type completeBody struct {
 
 func (b *completeBody) request() (baton.CompleteRequest, error) {
 	req := baton.CompleteRequest{JobID: b.JobID, FenceToken: b.FenceToken, ActivityID: b.ActivityID, TokenID: b.TokenID,
-		Variables: variables(b.Variables)}
+		Variables: b.Variables}
 	if b.Error != nil {
 		if strings.TrimSpace(b.Error.Code) == "" {
 			return req, fieldErr("error.code", "is required: the BPMN error code an error boundary event catches")

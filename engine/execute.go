@@ -337,8 +337,8 @@ type incident struct {
 	Time     int64  `json:"time"`
 }
 
-// fail records a failed attempt: a retry after a doubling delay, or an incident once
-// MaxAttempts attempts have failed.
+// fail records a failed attempt: a retry after the wait its retry policy gives, or an incident
+// once the policy's attempts have failed (planRetry).
 func (e *Engine) fail(ctx context.Context, l *Lease, cause error) (Result, error) {
 	j := l.Job
 	taskType := ""

@@ -131,10 +131,11 @@ func (e *Engine) FailExternal(ctx context.Context, taskID, reason string, retryA
 	case err != nil:
 		return 0, fmt.Errorf("fail %s: %w", taskID, err)
 	}
-	cause := error(&DelegateError{Activity: j.Activity, TaskType: j.Type, Err: errors.New(reason)})
+	var werr error = errors.New(reason)
 	if noRetry {
-		cause = fmt.Errorf("%w: %v", errUncaught, cause) // fails the same way every time
+		werr = FailNow(werr) // the worker says retrying will not help
 	}
+	cause := error(&DelegateError{Activity: j.Activity, TaskType: j.Type, Err: werr})
 	res, err := e.fail(ctx, l, cause)
 	if err != nil {
 		return 0, err

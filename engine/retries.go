@@ -66,8 +66,8 @@ func expressionFailed(err error) error {
 	return &expressionError{err: err}
 }
 
-// retryPlan is what a failed attempt leads to: the attempts the job has in all, and the wait
-// before the next one.
+// retryPlan is what a failed attempt leads to: the attempts the job has in all (0: none more,
+// whatever an operator gave it), and the wait before the next one.
 type retryPlan struct {
 	attempts int
 	delay    time.Duration
@@ -89,7 +89,7 @@ func (e *Engine) planRetry(ctx context.Context, l *Lease, cause error, n int) re
 	var now *FailNowError
 	if errors.As(cause, &now) || errors.Is(cause, errUncaught) || errors.Is(cause, errExpression) || errors.Is(cause, errDecode) ||
 		errors.Is(cause, store.ErrNotFound) {
-		plan.attempts = 1
+		plan.attempts = 0 // an incident now, whatever retries an operator gave
 	}
 	return plan
 }
@@ -102,7 +102,7 @@ func (e *Engine) backoff(n int) time.Duration {
 	if j := e.cfg.RetryJitter; j > 0 {
 		d = time.Duration(float64(d) * (1 + j*(2*rand.Float64()-1)))
 	}
-	return d
+	return min(d, e.cfg.MaxRetryDelay)
 }
 
 // retryPolicy finds the policy of the activity where the attempt failed.

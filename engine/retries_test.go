@@ -173,3 +173,19 @@ func TestAResolvedIncidentGetsTheRetriesItWasGiven(t *testing.T) {
 		t.Fatalf("incidents %+v, want one after the 2 given attempts", again)
 	}
 }
+
+func TestRetriesGivenToAnIncidentApplyEvenWhenThePolicyAllowsOneAttempt(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ext := `<extensionElements><camunda:failedJobRetryTimeCycle>R1/PT1S</camunda:failedJobRetryTimeCycle></extensionElements>`
+	c, a, id := runFailing(t, retryModel(ext, ""), nil, func(int, *baton.Task) error { return errors.New("down") })
+	list, _ := c.Incidents(ctx, baton.IncidentFilter{InstanceID: id})
+	if len(list) != 1 || len(a.all()) != 1 {
+		t.Fatalf("incidents %+v after %d attempts; want one after the first", list, len(a.all()))
+	}
+	if err := c.RetryIncident(ctx, baton.RetryRequest{JobID: list[0].JobID, Retries: 2}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, id, func(v *baton.InstanceView) bool { return v.Status == engine.StatusIncident && len(a.all()) == 3 },
+		"two more attempts, then an incident again")
+}

@@ -71,34 +71,6 @@ func decodeBody(data []byte, contentType, what string, jsonDefault bool, v any) 
 // normalizeVariables makes decoded variables uniform whatever the body's encoding: JSON numbers
 // and msgpack integers become int64 (float64 when not integral).
 func normalizeVariables(vars map[string]any) map[string]any {
-	vars = normalizeJSON(vars)
 	NormalizeNumbers(vars)
 	return vars
-}
-
-// normalizeJSON turns json.Number into int64 where the number is integral, else float64, so
-// that expressions compare JSON and msgpack variables alike.
-func normalizeJSON(m map[string]any) map[string]any {
-	for k, v := range m {
-		m[k] = normalizeJSONValue(v)
-	}
-	return m
-}
-
-func normalizeJSONValue(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case map[string]any:
-		return normalizeJSON(x)
-	case []any:
-		for i := range x {
-			x[i] = normalizeJSONValue(x[i])
-		}
-	}
-	return v
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -221,7 +222,8 @@ func DecodeState(b []byte) (*State, error) {
 
 // NormalizeNumbers makes every integer in a decoded variable tree an int64 (msgpack stores
 // non-negative integers unsigned, so a Go int would otherwise come back as uint64 or int64
-// depending on its size). Integers above math.MaxInt64 stay uint64.
+// depending on its size), and every json.Number an int64, or a float64 when it is not integral.
+// Integers above math.MaxInt64 stay uint64.
 func NormalizeNumbers(vars map[string]any) {
 	for k, v := range vars {
 		vars[k] = normalizeNumber(v)
@@ -230,6 +232,12 @@ func NormalizeNumbers(vars map[string]any) {
 
 func normalizeNumber(v any) any {
 	switch x := v.(type) {
+	case json.Number: // decoded from JSON with UseNumber: integral numbers stay exact
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
 	case int:
 		return int64(x)
 	case int8:

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/batonhq/baton/engine"
@@ -112,5 +113,16 @@ func TestSubprocessHasItsOwnVariableScope(t *testing.T) {
 		if _, ok := v.Variables[name]; ok {
 			t.Errorf("subprocess variable %q leaked into the process: %v", name, v.Variables)
 		}
+	}
+}
+
+func TestNormalizeNumbersMakesNestedJSONNumbersInt64OrFloat64(t *testing.T) {
+	t.Parallel()
+	vars := map[string]any{"decision": map[string]any{"amount": json.Number("3"), "rate": json.Number("0.5"),
+		"lines": []any{json.Number("7")}}}
+	engine.NormalizeNumbers(vars)
+	d := vars["decision"].(map[string]any)
+	if d["amount"] != int64(3) || d["rate"] != 0.5 || d["lines"].([]any)[0] != int64(7) {
+		t.Fatalf("normalized: %#v", d)
 	}
 }

@@ -58,9 +58,9 @@ activityId, taskType, tokenId, error, attempts and time (Unix milliseconds).`,
 					return nil
 				}
 				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-				fmt.Fprintln(w, "JOB\tPROCESS\tACTIVITY\tTASK TYPE\tATTEMPTS\tRAISED\tERROR")
+				fmt.Fprintln(w, "JOB\tINSTANCE\tPROCESS\tACTIVITY\tTASK TYPE\tATTEMPTS\tRAISED\tERROR")
 				for _, in := range list {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", in.JobID, in.ProcessKey, in.ActivityID, dash(in.TaskType),
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", in.JobID, in.InstanceID, in.ProcessKey, in.ActivityID, dash(in.TaskType),
 						in.Attempts, time.UnixMilli(in.Time).UTC().Format(time.RFC3339), firstLine(in.Error))
 				}
 				return w.Flush()

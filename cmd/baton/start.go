@@ -76,14 +76,9 @@ func parseVars(flags []string) (map[string]any, error) {
 		dec := json.NewDecoder(strings.NewReader(raw))
 		dec.UseNumber()
 		if err := dec.Decode(&v); err != nil || dec.More() {
-			v = raw
-		} else if n, ok := v.(json.Number); ok {
-			if i, err := n.Int64(); err == nil {
-				v = i
-			} else {
-				v, _ = n.Float64()
-			}
+			v = raw // not JSON: the text itself
 		}
+		// Numbers stay json.Number here, exact; the engine makes them int64 or float64.
 		out[strings.TrimSpace(name)] = v
 	}
 	return out, nil

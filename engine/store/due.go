@@ -88,9 +88,17 @@ func (s *Store) RepairDue(ctx context.Context, checkAt time.Time) (int, error) {
 			if err != nil {
 				return err
 			}
+			// A job with an incident waits for an operator, not for the reconciler (the
+			// incident index lists it).
+			inIncident := map[string]bool{}
+			for _, f := range fields {
+				if id, suffix := splitJobField(f); suffix == "i" {
+					inIncident[id] = true
+				}
+			}
 			var z []redis.Z
 			for _, f := range fields {
-				if id, suffix := splitJobField(f); suffix == "" {
+				if id, suffix := splitJobField(f); suffix == "" && !inIncident[id] {
 					z = append(z, redisZ(id, checkAt))
 				}
 			}

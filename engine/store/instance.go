@@ -212,9 +212,10 @@ type FailResult struct {
 	Incident bool
 }
 
-// Fail records a failed attempt and gives the lease back. When attempts reach maxAttempts it
-// raises an incident (incidentJSON describes it) and the job waits for an operator. retryAt is
-// when the reconciler looks at the job again if its message is lost.
+// Fail records a failed attempt and gives the lease back. When attempts reach maxAttempts (or
+// the attempts an operator gave the job when resolving its incident) it raises an incident
+// (incidentJSON describes it) and the job waits for an operator; maxAttempts 0 raises it at
+// once. retryAt is when the reconciler looks at the job again if its message is lost.
 func (s *Store) Fail(ctx context.Context, instance, jobID string, fence int64, maxAttempts int, incidentJSON []byte, retryAt time.Time) (FailResult, error) {
 	res, err := s.evalPipe(ctx, failScript, s.keys(instance), []any{jobID, fence, maxAttempts, incidentJSON},
 		dueEntries([]NewJob{{ID: jobID, CheckAt: retryAt}}))

@@ -137,7 +137,7 @@ local function apply_step(h)
         h[4] = tostring(tonumber(h[4] or '0') - 1)
         redis.call('HSET', KEYS[1], 'inc', h[4])
       end
-      redis.call('HDEL', KEYS[2], r, r .. ':l', r .. ':a', r .. ':r', r .. ':i', r .. ':f', r .. ':x', r .. ':u')
+      redis.call('HDEL', KEYS[2], r, r .. ':l', r .. ':a', r .. ':r', r .. ':i', r .. ':f', r .. ':x', r .. ':u', r .. ':rt')
     end
   end
   local status = ARGV[5]
@@ -156,7 +156,7 @@ local j = redis.call('HMGET', KEYS[2], id, id .. ':l')
 if not j[1] then return {'STALE'} end
 if not j[2] or string.match(j[2], '^(%d+)|') ~= fence then return {'FENCED'} end
 if h[1] ~= ARGV[3] then return {'CONFLICT', h[1]} end
-redis.call('HDEL', KEYS[2], id, id .. ':l', id .. ':a', id .. ':r', id .. ':f', id .. ':x', id .. ':u')
+redis.call('HDEL', KEYS[2], id, id .. ':l', id .. ':a', id .. ':r', id .. ':f', id .. ':x', id .. ':u', id .. ':rt')
 local ver, status = apply_step(h)
 if h[5] and string.sub(h[5], 1, #id + 1) == id .. '|' then redis.call('HDEL', KEYS[1], 'xl') end
 redis.call('HSET', KEYS[1], 'ver', ver, 'state', ARGV[4], 'status', status, 'lj', id, 'lf', fence)
@@ -199,7 +199,7 @@ end
 return {'OK', '1'}
 `)
 
-// failScript: ARGV = id, fence, maxAttempts, incidentJSON. maxAttempts 1 (a failure that would
+// failScript: ARGV = id, fence, maxAttempts, incidentJSON. maxAttempts 0 (a failure that would
 // recur) raises the incident at once; otherwise J:rt, when set, replaces it.
 // Returns {'RETRY', attempts} | {'INCIDENT', attempts} | {'STALE'} | {'FENCED'}. It remembers
 // its answer for the fence (J:f), so a client retry gets the same answer.
@@ -220,9 +220,11 @@ redis.call('HDEL', KEYS[2], id .. ':l')
 clear_xl(id)
 local res = 'RETRY'
 local most = tonumber(ARGV[3])
-if most > 1 then
+if most > 0 then
   -- An operator who resolved an incident may have given the job new retries.
   most = tonumber(redis.call('HGET', KEYS[2], id .. ':rt') or most)
+else
+  most = 1 -- a failure no retry fixes: an incident now
 end
 if a >= most then
   res = 'INCIDENT'
