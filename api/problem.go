@@ -73,7 +73,8 @@ func writeProblem(w http.ResponseWriter, err error) {
 		errors.Is(err, engine.ErrNoIncident), errors.Is(err, engine.ErrNoDeadLetter):
 		p.Status = http.StatusNotFound
 	case errors.Is(err, engine.ErrNotWaiting), errors.Is(err, engine.ErrTaskTaken), errors.Is(err, engine.ErrAmbiguous),
-		errors.Is(err, engine.ErrIncident), errors.Is(err, engine.ErrEnded), errors.Is(err, engine.ErrCalledInstance):
+		errors.Is(err, engine.ErrIncident), errors.Is(err, engine.ErrEnded), errors.Is(err, engine.ErrCalledInstance),
+		errors.Is(err, engine.ErrSuspended):
 		p.Status = http.StatusConflict
 	case errors.As(err, new(*engine.DelegateError)):
 		p.Status = http.StatusUnprocessableEntity // the first step failed; nothing was stored

@@ -119,6 +119,7 @@ type Engine struct {
 	log   *zap.Logger
 	stats Stats
 	types sync.Map // task type -> *TypeStats
+	susp  suspensions
 
 	mu        sync.RWMutex
 	delegates map[string]Delegate

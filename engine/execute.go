@@ -82,10 +82,13 @@ const (
 	Stale
 	// Released: the context ended (shutdown) and the lease was given back; redeliver now.
 	Released
+	// Parked: the job's process definition or activity is suspended; the lease was given back
+	// and the job parked. Ack the message: activation publishes the job again.
+	Parked
 )
 
 func (o Outcome) String() string {
-	return [...]string{"unknown", "committed", "retry", "incident", "fenced", "stale", "released"}[o]
+	return [...]string{"unknown", "committed", "retry", "incident", "fenced", "stale", "released", "parked"}[o]
 }
 
 // Result is what Execute did.
@@ -120,6 +123,15 @@ func (e *Engine) execute(ctx context.Context, l *Lease) (Result, error) {
 		st, err := DecodeState(blob)
 		if err != nil {
 			return e.fail(ctx, l, fmt.Errorf("%w: %v", errDecode, err))
+		}
+		if attempt == 0 && e.definitionSuspended(ctx, st.ProcessKey, st.DefinitionVersion, j.Activity) {
+			if _, err := e.release(l); err != nil {
+				return Result{}, err
+			}
+			if l.completion == nil {
+				e.park(ctx, j)
+			}
+			return Result{Outcome: Parked}, nil
 		}
 		def, err := e.Definition(ctx, st.ProcessKey, st.DefinitionVersion)
 		if err != nil {

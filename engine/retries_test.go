@@ -166,8 +166,12 @@ func TestAResolvedIncidentGetsTheRetriesItWasGiven(t *testing.T) {
 	if err := c.RetryIncident(ctx, baton.RetryRequest{JobID: list[0].JobID, Retries: 2}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, c, id, func(v *baton.InstanceView) bool { return v.Status == engine.StatusIncident && len(a.all()) == 5 },
+	v := waitFor(t, c, id, func(v *baton.InstanceView) bool { return v.Status == engine.StatusIncident && len(a.all()) == 5 },
 		"two more attempts, then an incident again")
+	snap, err := c.Engine().Store().Load(ctx, id)
+	if err != nil || len(v.Jobs) != 1 || len(snap.Jobs) != 1 {
+		t.Fatalf("jobs %+v, outbox %d entries (%v); want the one job (the given attempts are no job)", v.Jobs, len(snap.Jobs), err)
+	}
 	again, _ := c.Incidents(ctx, baton.IncidentFilter{InstanceID: id})
 	if len(again) != 1 || again[0].Attempts != 2 {
 		t.Fatalf("incidents %+v, want one after the 2 given attempts", again)

@@ -90,6 +90,9 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (StartResult, erro
 	if err != nil {
 		return StartResult{}, err
 	}
+	if e.definitionSuspended(ctx, def.Key, def.Version, "") {
+		return StartResult{}, fmt.Errorf("start %q version %d: the process definition is %w; activate it first", req.ProcessKey, version, ErrSuspended)
+	}
 	id := req.InstanceID
 	if id == "" {
 		id = NewInstanceID()

@@ -10,19 +10,21 @@ import (
 
 // InstanceView is the readable form of an instance, as `baton instance show -o json` prints it.
 type InstanceView struct {
-	ID                string         `json:"id"`
-	ProcessKey        string         `json:"processKey"`
-	DefinitionVersion int            `json:"definitionVersion"`
-	BusinessKey       string         `json:"businessKey,omitempty"`
-	Status            string         `json:"status"`
-	Version           int64          `json:"version"`
-	Started           time.Time      `json:"started"`
-	Ended             *time.Time     `json:"ended,omitempty"`
-	Variables         map[string]any `json:"variables"`
-	Tokens            []TokenView    `json:"tokens"`
-	Jobs              []JobView      `json:"jobs"`
-	Incidents         []IncidentView `json:"incidents"`
-	History           []HistoryEvent `json:"history"`
+	ID                string `json:"id"`
+	ProcessKey        string `json:"processKey"`
+	DefinitionVersion int    `json:"definitionVersion"`
+	BusinessKey       string `json:"businessKey,omitempty"`
+	Status            string `json:"status"`
+	// Suspended is true while the instance is suspended: its jobs are parked.
+	Suspended bool           `json:"suspended,omitempty"`
+	Version   int64          `json:"version"`
+	Started   time.Time      `json:"started"`
+	Ended     *time.Time     `json:"ended,omitempty"`
+	Variables map[string]any `json:"variables"`
+	Tokens    []TokenView    `json:"tokens"`
+	Jobs      []JobView      `json:"jobs"`
+	Incidents []IncidentView `json:"incidents"`
+	History   []HistoryEvent `json:"history"`
 }
 
 // TokenView is one token of an InstanceView.
@@ -80,7 +82,7 @@ func (e *Engine) Instance(ctx context.Context, id string) (*InstanceView, error)
 		return nil, err
 	}
 	v := &InstanceView{ID: id, ProcessKey: st.ProcessKey, DefinitionVersion: st.DefinitionVersion,
-		BusinessKey: st.BusinessKey, Status: snap.Status, Version: snap.Version,
+		BusinessKey: st.BusinessKey, Status: snap.Status, Suspended: snap.Suspended, Version: snap.Version,
 		Started: time.UnixMilli(st.Started).UTC(), Variables: st.Variables,
 		Tokens: []TokenView{}, Jobs: []JobView{}, Incidents: []IncidentView{}}
 	if st.Ended > 0 {

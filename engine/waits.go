@@ -90,6 +90,8 @@ func (e *Engine) Complete(ctx context.Context, req CompleteRequest) (CompleteRes
 		case errors.Is(err, store.ErrIncident):
 			// An earlier completion failed until it raised an incident: an operator decides.
 			return CompleteResult{}, fmt.Errorf("complete %s: %w", j.ID, ErrIncident)
+		case errors.Is(err, ErrSuspended):
+			return CompleteResult{}, fmt.Errorf("complete %s: %w", j.ID, err)
 		case errors.As(err, &leased):
 			// Another job of the instance (or another completion) holds it: wait our turn.
 			select {
@@ -119,6 +121,8 @@ func (e *Engine) Complete(ctx context.Context, req CompleteRequest) (CompleteRes
 			return CompleteResult{InstanceID: j.Instance, TaskID: j.ID, Status: status}, nil
 		case Stale:
 			return CompleteResult{}, fmt.Errorf("complete %s: %w", j.ID, ErrNotWaiting)
+		case Parked:
+			return CompleteResult{}, fmt.Errorf("complete %s: its process or activity is %w", j.ID, ErrSuspended)
 		default:
 			return CompleteResult{}, fmt.Errorf("complete %s: %s: %v", j.ID, res.Outcome, res.Err)
 		}

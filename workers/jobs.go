@@ -56,6 +56,11 @@ func (w *Worker) handleJob(ctx context.Context, taskType string, msg jetstream.M
 	case errors.Is(err, store.ErrStale), errors.Is(err, store.ErrIncident):
 		_ = msg.Ack()
 		return
+	case errors.Is(err, store.ErrSuspended):
+		// Its instance is suspended: park it; activation publishes it again.
+		w.eng.Park(ctx, j)
+		_ = msg.Ack()
+		return
 	case errors.As(err, &leased):
 		_ = msg.NakWithDelay(redeliveryDelay(msg, leased))
 		return
@@ -80,7 +85,7 @@ func (w *Worker) handleJob(ctx context.Context, taskType string, msg jetstream.M
 		return
 	}
 	switch res.Outcome {
-	case engine.Committed, engine.Stale, engine.Incident:
+	case engine.Committed, engine.Stale, engine.Incident, engine.Parked:
 		_ = msg.Ack()
 	case engine.Retry:
 		_ = msg.NakWithDelay(res.RetryAfter)

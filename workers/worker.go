@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -150,7 +151,8 @@ func (w *Worker) run(ctx context.Context) error {
 		typ := t
 		loops = append(loops, &loop{w: w, name: "jobs " + t,
 			bind:   func(c context.Context) (jetstream.Consumer, error) { return w.q.JobConsumer(c, typ) },
-			handle: func(c context.Context, m jetstream.Msg) { w.handleJob(c, typ, m) }})
+			handle: func(c context.Context, m jetstream.Msg) { w.handleJob(c, typ, m) },
+			paused: func(c context.Context) bool { return w.eng.TypePaused(c, typ) }})
 	}
 	if w.cfg.ExternalCommands {
 		if _, err := w.q.ExtCommands(ctx); err != nil {
@@ -208,6 +210,9 @@ func (w *Worker) run(ctx context.Context) error {
 	return nil
 }
 
+// errPaused ends a consume whose task type was paused.
+var errPaused = errors.New("task type paused")
+
 // loop feeds one consumer's messages to Concurrency handlers.
 type loop struct {
 	w    *Worker
@@ -215,7 +220,13 @@ type loop struct {
 	// bind creates or binds the durable consumer; it runs again when the consumer is lost.
 	bind   func(context.Context) (jetstream.Consumer, error)
 	handle func(context.Context, jetstream.Msg)
+	// paused, when set, says the loop must not fetch (a paused task type); it is asked every
+	// engine.SuspensionRefresh.
+	paused func(context.Context) bool
 }
+
+// isPaused reports whether the loop's task type is paused.
+func (l *loop) isPaused(ctx context.Context) bool { return l.paused != nil && l.paused(ctx) }
 
 func (l *loop) run(ctx, workCtx context.Context) error {
 	n := l.w.cfg.Concurrency
@@ -232,10 +243,30 @@ func (l *loop) run(ctx, workCtx context.Context) error {
 	}
 	defer func() { close(msgs); wg.Wait() }()
 	backoff := 250 * time.Millisecond
+	wasPaused := false
 	for ctx.Err() == nil {
+		if l.isPaused(ctx) {
+			if !wasPaused {
+				l.w.log.Info("task type paused: not fetching its jobs", zap.String("loop", l.name))
+				wasPaused = true
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(engine.SuspensionRefresh):
+			}
+			continue
+		}
+		if wasPaused {
+			l.w.log.Info("task type resumed: fetching its jobs", zap.String("loop", l.name))
+			wasPaused = false
+		}
 		err := l.consume(ctx, n, msgs)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if errors.Is(err, errPaused) {
+			continue
 		}
 		// The consumer was deleted, the connection closed for good, or the server refused the
 		// pull: serving must not stop silently. Rebind with a growing pause.
@@ -265,10 +296,35 @@ func (l *loop) consume(ctx context.Context, n int, msgs chan<- jetstream.Msg) er
 	}
 	stop := context.AfterFunc(ctx, it.Drain)
 	defer stop()
+	var paused atomic.Bool
+	if l.paused != nil {
+		// Drain when the task type is paused: what was fetched is handled, nothing more is.
+		watchCtx, endWatch := context.WithCancel(ctx)
+		defer endWatch()
+		go func() {
+			t := time.NewTicker(engine.SuspensionRefresh)
+			defer t.Stop()
+			for {
+				select {
+				case <-watchCtx.Done():
+					return
+				case <-t.C:
+					if l.isPaused(watchCtx) {
+						paused.Store(true)
+						it.Drain()
+						return
+					}
+				}
+			}
+		}()
+	}
 	for {
 		m, err := it.Next()
 		if err != nil {
 			it.Stop()
+			if paused.Load() {
+				return errPaused
+			}
 			return fmt.Errorf("%s: %w", l.name, err)
 		}
 		if ctx.Err() != nil {

@@ -443,3 +443,38 @@ func TestADeadLetteredStartMessageIsShownAndRequeuedAfterTheDeploy(t *testing.T)
 		t.Fatalf("list after: %q %v", out, err)
 	}
 }
+
+func TestSuspendAndActivateFromTheCommandLine(t *testing.T) {
+	t.Parallel()
+	env := batontest.New(t)
+	file := filepath.Join(t.TempDir(), "order.bpmn")
+	if err := os.WriteFile(file, order.BPMN, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, env, "deploy", file); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t, env, "suspend", "--process", "order"); err != nil || !strings.Contains(out, "process order suspended") {
+		t.Fatalf("suspend: %q %v", out, err)
+	}
+	if out, err := run(t, env, "suspend", "--type", "order.charge"); err != nil || !strings.Contains(out, "task type order.charge suspended") {
+		t.Fatalf("pause: %q %v", out, err)
+	}
+	if out, err := run(t, env, "suspensions"); err != nil || !strings.Contains(out, "process order") || !strings.Contains(out, "task type order.charge") {
+		t.Fatalf("suspensions: %q %v", out, err)
+	}
+	if _, err := run(t, env, "start", "order"); err == nil || !strings.Contains(err.Error(), "suspended") {
+		t.Fatalf("start while suspended: %v", err)
+	}
+	if _, err := run(t, env, "suspend", "--process", "order", "--instance", "x"); err == nil || !strings.Contains(err.Error(), "exactly one") {
+		t.Fatalf("two scopes: %v", err)
+	}
+	for _, args := range [][]string{{"--process", "order"}, {"--type", "order.charge"}} {
+		if out, err := run(t, env, append([]string{"activate"}, args...)...); err != nil || !strings.Contains(out, "activated") {
+			t.Fatalf("activate %v: %q %v", args, out, err)
+		}
+	}
+	if out, err := run(t, env, "suspensions", "-o", "json"); err != nil || !strings.Contains(out, `"suspensions": []`) {
+		t.Fatalf("suspensions after: %q %v", out, err)
+	}
+}

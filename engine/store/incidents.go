@@ -68,8 +68,8 @@ var resolveScript = redis.NewScript(`
 local id = ARGV[1]
 local j = redis.call('HMGET', KEYS[2], id, id .. ':i')
 if not j[1] or not j[2] then return {'NONE'} end
-redis.call('HDEL', KEYS[2], id .. ':i', id .. ':a', id .. ':f', id .. ':x', id .. ':l', id .. ':rt')
-if tonumber(ARGV[2]) > 0 then redis.call('HSET', KEYS[2], id .. ':rt', ARGV[2]) end
+redis.call('HDEL', KEYS[2], id .. ':i', id .. ':a', id .. ':f', id .. ':x', id .. ':l', id .. ':g')
+if tonumber(ARGV[2]) > 0 then redis.call('HSET', KEYS[2], id .. ':g', ARGV[2]) end
 local inc = redis.call('HINCRBY', KEYS[1], 'inc', -1)
 if inc <= 0 then
   redis.call('HDEL', KEYS[1], 'inc')

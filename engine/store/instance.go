@@ -104,6 +104,8 @@ func (s *Store) Claim(ctx context.Context, req ClaimRequest) (*Claimed, error) {
 		return nil, ErrStale
 	case "INCIDENT":
 		return nil, ErrIncident
+	case "SUSPENDED":
+		return nil, fmt.Errorf("claim job %s: the instance is %w", jobID, ErrSuspended)
 	case "LEASED", "BUSY":
 		return nil, &LeasedError{Busy: str(res[0]) == "BUSY", RetryAfter: time.Duration(num(res[1])) * time.Millisecond}
 	}
@@ -266,6 +268,8 @@ type Snapshot struct {
 	Leases    map[string]string
 	Attempts  map[string]int
 	Incidents map[string]string
+	// Suspended is true while the instance is suspended.
+	Suspended bool
 }
 
 // Load reads an instance. It returns ErrNotFound when there is none with that id.
@@ -290,7 +294,8 @@ func (s *Store) Load(ctx context.Context, id string) (*Snapshot, error) {
 	created, _ := strconv.ParseInt(h["created"], 10, 64)
 	snap := &Snapshot{ID: id, Version: ver, Status: h["status"], DefinitionID: h["def"], ProcessKey: h["key"],
 		BusinessKey: h["bk"], Created: time.UnixMilli(created), State: []byte(h["state"]), History: toBytes(hist.Val()),
-		Jobs: map[string][]byte{}, Leases: map[string]string{}, Attempts: map[string]int{}, Incidents: map[string]string{}}
+		Jobs: map[string][]byte{}, Leases: map[string]string{}, Attempts: map[string]int{}, Incidents: map[string]string{},
+		Suspended: h["susp"] != ""}
 	for f, v := range jobs.Val() {
 		id, suffix := splitJobField(f)
 		switch suffix {

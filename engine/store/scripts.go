@@ -17,7 +17,7 @@ import "github.com/redis/go-redis/v9"
 //	J:f     the last failed attempt's fence and answer, so a retried fail answers the same
 //	J:x     how often its lease expired and was taken over
 //	J:u     a user task's current assignee, once claimed or unclaimed
-//	J:rt    the attempts an operator gave the job when resolving its incident
+//	J:g    the attempts an operator gave the job when resolving its incident
 //
 // Fields of the instance hash KEYS[1]: ver, state, status, def, key, bk, created, fence (the
 // fencing-token counter), xl ("<jobId>|<expiryMs>": the live exclusive lease), lj and lf (the last
@@ -40,7 +40,7 @@ end
 // LEASED. Taking over an expired lease counts in J:x; at maxExpiries (0: never) the job raises
 // an incident instead: its worker keeps dying or hanging inside it.
 // Returns {'OK', fence, ver, state, attempts, expiry, tookOver (1: an expired lease was taken
-// over)} | {'STALE'} | {'INCIDENT'} |
+// over)} | {'STALE'} | {'INCIDENT'} | {'SUSPENDED'} (the instance is suspended) |
 // {'LEASED', msLeft} | {'BUSY', msLeft}.
 var claimScript = redis.NewScript(`
 local id = ARGV[1]
@@ -61,7 +61,8 @@ if j[3] then
   end
 end
 local excl = ARGV[4] == '1'
-local h = redis.call('HMGET', KEYS[1], 'ver', 'state', 'fence', 'xl')
+local h = redis.call('HMGET', KEYS[1], 'ver', 'state', 'fence', 'xl', 'susp')
+if h[5] then return {'SUSPENDED'} end
 if excl and h[4] then
   local xj, xexp = string.match(h[4], '^(.*)|(%d+)$')
   if xj ~= id and tonumber(xexp) > now then return {'BUSY', tostring(tonumber(xexp) - now)} end
@@ -137,7 +138,7 @@ local function apply_step(h)
         h[4] = tostring(tonumber(h[4] or '0') - 1)
         redis.call('HSET', KEYS[1], 'inc', h[4])
       end
-      redis.call('HDEL', KEYS[2], r, r .. ':l', r .. ':a', r .. ':r', r .. ':i', r .. ':f', r .. ':x', r .. ':u', r .. ':rt')
+      redis.call('HDEL', KEYS[2], r, r .. ':l', r .. ':a', r .. ':r', r .. ':i', r .. ':f', r .. ':x', r .. ':u', r .. ':g')
     end
   end
   local status = ARGV[5]
@@ -156,7 +157,7 @@ local j = redis.call('HMGET', KEYS[2], id, id .. ':l')
 if not j[1] then return {'STALE'} end
 if not j[2] or string.match(j[2], '^(%d+)|') ~= fence then return {'FENCED'} end
 if h[1] ~= ARGV[3] then return {'CONFLICT', h[1]} end
-redis.call('HDEL', KEYS[2], id, id .. ':l', id .. ':a', id .. ':r', id .. ':f', id .. ':x', id .. ':u', id .. ':rt')
+redis.call('HDEL', KEYS[2], id, id .. ':l', id .. ':a', id .. ':r', id .. ':f', id .. ':x', id .. ':u', id .. ':g')
 local ver, status = apply_step(h)
 if h[5] and string.sub(h[5], 1, #id + 1) == id .. '|' then redis.call('HDEL', KEYS[1], 'xl') end
 redis.call('HSET', KEYS[1], 'ver', ver, 'state', ARGV[4], 'status', status, 'lj', id, 'lf', fence)
@@ -200,7 +201,7 @@ return {'OK', '1'}
 `)
 
 // failScript: ARGV = id, fence, maxAttempts, incidentJSON. maxAttempts 0 (a failure that would
-// recur) raises the incident at once; otherwise J:rt, when set, replaces it.
+// recur) raises the incident at once; otherwise J:g, when set, replaces it.
 // Returns {'RETRY', attempts} | {'INCIDENT', attempts} | {'STALE'} | {'FENCED'}. It remembers
 // its answer for the fence (J:f), so a client retry gets the same answer.
 var failScript = redis.NewScript(luaClearExclusive + `
@@ -222,7 +223,7 @@ local res = 'RETRY'
 local most = tonumber(ARGV[3])
 if most > 0 then
   -- An operator who resolved an incident may have given the job new retries.
-  most = tonumber(redis.call('HGET', KEYS[2], id .. ':rt') or most)
+  most = tonumber(redis.call('HGET', KEYS[2], id .. ':g') or most)
 else
   most = 1 -- a failure no retry fixes: an incident now
 end

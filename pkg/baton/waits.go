@@ -2,6 +2,7 @@ package baton
 
 import (
 	"context"
+	"errors"
 
 	"github.com/batonhq/baton/engine"
 )
@@ -197,3 +198,30 @@ func (c *Client) RequeueDeadLetter(ctx context.Context, seq uint64) (DeadLetterR
 func (c *Client) DeleteDeadLetter(ctx context.Context, seq uint64) error {
 	return c.eng.DeleteDeadLetter(ctx, seq)
 }
+
+// Suspension.
+type (
+	// Scope names what Suspend and Activate act on: a process key (with a version, or an
+	// activity's jobs), an instance, or a task type (paused).
+	Scope = engine.Scope
+	// Suspension is one suspended scope and since when.
+	Suspension = engine.Suspension
+)
+
+// ErrSuspended means the instance, its process definition or the job's activity is suspended.
+var ErrSuspended = engine.ErrSuspended
+
+// Suspend suspends s: new starts of a suspended process are refused, and the jobs of what is
+// suspended are parked until it is activated; a paused task type is not fetched.
+func (c *Client) Suspend(ctx context.Context, s Scope) error { return c.eng.Suspend(ctx, s) }
+
+// Activate ends s's suspension and publishes its parked jobs again; it returns how many.
+func (c *Client) Activate(ctx context.Context, s Scope) (int, error) { return c.eng.Activate(ctx, s) }
+
+// Suspensions lists the suspended processes, activities and task types.
+func (c *Client) Suspensions(ctx context.Context) ([]Suspension, error) {
+	return c.eng.Suspensions(ctx)
+}
+
+// IsScopeError reports whether err says a Scope names nothing, or too much.
+func IsScopeError(err error) bool { return errors.Is(err, engine.ErrScope) }
