@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -190,4 +191,36 @@ func parseTime(r *http.Request, name string) (time.Time, error) {
 		return time.Time{}, fieldErr("query."+name, "%q: want an RFC 3339 time such as 2026-12-01T00:00:00Z", v)
 	}
 	return t, nil
+}
+
+func (s *Server) instances(w http.ResponseWriter, r *http.Request) error {
+	f := baton.InstanceFilter{ProcessKey: query(r, "processKey"), Status: query(r, "status"), BusinessKey: query(r, "businessKey")}
+	switch f.Status {
+	case "", "running", "incident", "completed", "cancelled":
+	default:
+		return fieldErr("query.status", "%q: want running, incident, completed or cancelled", f.Status)
+	}
+	var err error
+	if f.StartedAfter, err = parseTime(r, "startedAfter"); err != nil {
+		return err
+	}
+	if f.StartedBefore, err = parseTime(r, "startedBefore"); err != nil {
+		return err
+	}
+	if v := query(r, "limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return fieldErr("query.limit", "%q: want 1 to 1000", v)
+		}
+		f.Limit = n
+	}
+	list, err := s.client.Instances(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []baton.InstanceSummary{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"instances": list})
+	return nil
 }

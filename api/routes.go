@@ -19,6 +19,7 @@ var routes = []route{
 	{"GET", "/v1/openapi.json", (*Server).openAPI},
 	{"POST", "/v1/deployments", (*Server).deploy},
 	{"POST", "/v1/instances", (*Server).start},
+	{"GET", "/v1/instances", (*Server).instances},
 	{"GET", "/v1/instances/{id}", (*Server).instance},
 	{"POST", "/v1/instances/{id}/cancel", (*Server).cancel},
 	{"POST", "/v1/instances/{id}/modify", (*Server).modify},

@@ -113,13 +113,14 @@ type Engine struct {
 	// extTopics holds the topics whose external task consumer exists (created once per topic).
 	extTopics sync.Map
 
-	cfg   Config
-	store *store.Store
-	queue *queue.Queue
-	log   *zap.Logger
-	stats Stats
-	types sync.Map // task type -> *TypeStats
-	susp  suspensions
+	cfg    Config
+	store  *store.Store
+	queue  *queue.Queue
+	log    *zap.Logger
+	stats  Stats
+	types  sync.Map // task type -> *TypeStats
+	susp   suspensions
+	retain retention
 
 	mu        sync.RWMutex
 	delegates map[string]Delegate

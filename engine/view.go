@@ -2,10 +2,12 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"time"
 
 	"github.com/batonhq/baton/engine/job"
+	"github.com/batonhq/baton/engine/store"
 )
 
 // InstanceView is the readable form of an instance, as `baton instance show -o json` prints it.
@@ -16,7 +18,9 @@ type InstanceView struct {
 	BusinessKey       string `json:"businessKey,omitempty"`
 	Status            string `json:"status"`
 	// Suspended is true while the instance is suspended: its jobs are parked.
-	Suspended bool           `json:"suspended,omitempty"`
+	Suspended bool `json:"suspended,omitempty"`
+	// Archived is true for an instance read from its archive record (see RetentionConfig).
+	Archived  bool           `json:"archived,omitempty"`
 	Version   int64          `json:"version"`
 	Started   time.Time      `json:"started"`
 	Ended     *time.Time     `json:"ended,omitempty"`
@@ -74,6 +78,11 @@ type IncidentView struct {
 // Instance reads an instance. It returns an error wrapping store.ErrNotFound for an unknown id.
 func (e *Engine) Instance(ctx context.Context, id string) (*InstanceView, error) {
 	snap, err := e.store.Load(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		if v, aerr := e.archived(ctx, id); aerr == nil {
+			return v, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

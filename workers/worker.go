@@ -44,6 +44,9 @@ type Config struct {
 	Reconciler bool
 	// ReconcilerConfig configures the reconciler.
 	ReconcilerConfig engine.ReconcilerConfig
+	// Retention configures the archiving of ended instances, which runs beside the reconciler.
+	// Default: archived 24h after they end, archives kept 30 days.
+	Retention engine.RetentionConfig
 	// ShutdownGrace is how long in-flight jobs may run after shutdown begins before their
 	// delegates' contexts are cancelled and their leases released. Default 30s.
 	ShutdownGrace time.Duration
@@ -193,6 +196,11 @@ func (w *Worker) run(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			_ = w.eng.RunReconciler(ctx, w.cfg.ReconcilerConfig)
+		}()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.eng.RunRetention(ctx, w.cfg.Retention)
 		}()
 	}
 	<-ctx.Done()

@@ -478,3 +478,44 @@ func TestSuspendAndActivateFromTheCommandLine(t *testing.T) {
 		t.Fatalf("suspensions after: %q %v", out, err)
 	}
 }
+
+func TestInstancesListsAndFiltersFromTheCommandLine(t *testing.T) {
+	t.Parallel()
+	env := batontest.New(t)
+	file := filepath.Join(t.TempDir(), "pay.bpmn")
+	if err := os.WriteFile(file, []byte(`<?xml version="1.0"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+  <process id="pay" isExecutable="true">
+    <startEvent id="s"/>
+    <sequenceFlow id="f0" sourceRef="s" targetRef="e"/>
+    <endEvent id="e"/>
+  </process>
+</definitions>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, env, "deploy", file); err != nil {
+		t.Fatal(err)
+	}
+	for _, bk := range []string{"o-1", "o-2"} {
+		if _, err := run(t, env, "start", "pay", "--business-key", bk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := run(t, env, "instances", "--process", "pay")
+	if err != nil || strings.Count(out, "completed") != 2 || !strings.Contains(out, "BUSINESS KEY") {
+		t.Fatalf("instances: %q %v", out, err)
+	}
+	out, err = run(t, env, "instances", "--business-key", "o-2", "-o", "json")
+	var got struct {
+		Instances []struct{ BusinessKey, Status string }
+	}
+	if err != nil || json.Unmarshal([]byte(out), &got) != nil || len(got.Instances) != 1 || got.Instances[0].BusinessKey != "o-2" {
+		t.Fatalf("instances -o json: %q %v", out, err)
+	}
+	if _, err := run(t, env, "instances", "--status", "done"); err == nil || !strings.Contains(err.Error(), "want running, incident, completed or cancelled") {
+		t.Fatalf("bad status: %v", err)
+	}
+	if out, err := run(t, env, "instances", "--status", "running"); err != nil || !strings.Contains(out, "no instances match") {
+		t.Fatalf("none running: %q %v", out, err)
+	}
+}

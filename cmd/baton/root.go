@@ -49,7 +49,7 @@ Connection flags fall back to BATON_NATS_URL, BATON_REDIS_URL and BATON_PREFIX, 
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.BoolVar(&g.logJSON, "log-json", false, "log JSON lines instead of console text")
 	pf.StringSliceVar(&g.external, "external-types", nil, "task types whose service tasks are external tasks, as if modelled camunda:type=\"external\"; every server, worker and CLI call must agree (env BATON_EXTERNAL_TYPES)")
-	root.AddCommand(newSuspendCommand(g), newActivateCommand(g), newSuspensionsCommand(g), newTimersCommand(g), newIncidentsCommand(g), newDeadLettersCommand(g), newDevCommand(g), newServerCommand(g), newWorkerCommand(g), newDeployCommand(g),
+	root.AddCommand(newInstancesCommand(g), newSuspendCommand(g), newActivateCommand(g), newSuspensionsCommand(g), newTimersCommand(g), newIncidentsCommand(g), newDeadLettersCommand(g), newDevCommand(g), newServerCommand(g), newWorkerCommand(g), newDeployCommand(g),
 		newStartCommand(g), newInstanceCommand(g), newTasksCommand(g), newCompleteCommand(g), newCorrelateCommand(g), newSignalCommand(g), newVarsCommand(g), newModifyCommand(g), newBenchCommand(g))
 	return root
 }

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/batonhq/baton/api"
+	"github.com/batonhq/baton/engine"
 	"github.com/batonhq/baton/pkg/baton"
 	"github.com/batonhq/baton/telemetry"
 )
@@ -25,6 +26,8 @@ type runtimeFlags struct {
 	replicas     int
 	httpAddr     string
 	apiToken     string
+	retainEnded  time.Duration
+	retainArch   time.Duration
 }
 
 // register adds the flags; httpAddr is the default listen address of the HTTP server, and api
@@ -33,6 +36,8 @@ func (r *runtimeFlags) register(cmd *cobra.Command, httpAddr string, api bool) {
 	f := cmd.Flags()
 	what := "/healthz, /readyz and /metrics"
 	if api {
+		f.DurationVar(&r.retainEnded, "retain-ended", 24*time.Hour, "how long an ended instance keeps its hot keys before it is archived (negative: for ever)")
+		f.DurationVar(&r.retainArch, "retain-archive", 30*24*time.Hour, "how long an archived instance's record stays in Redis")
 		what = "the /v1 API, " + what
 		f.StringVar(&r.apiToken, "api-token", "", "bearer token that /v1 requests must carry (env BATON_API_TOKEN; default none: the API is open)")
 	}
@@ -141,6 +146,7 @@ func runWorker(cmd *cobra.Command, g *globals, rf *runtimeFlags, wc baton.Worker
 	}
 	wc.Concurrency = rf.concurrency
 	wc.ShutdownGrace = rf.grace
+	wc.Retention = engine.RetentionConfig{RetainFor: rf.retainEnded, ArchiveFor: rf.retainArch}
 	log.Info("connected", zap.String("nats", baton.RedactURL(cfg.NATSURL)), zap.String("prefix", c.Engine().Store().Prefix()))
 	if rf.httpAddr == "" {
 		return c.RunWorker(cmd.Context(), wc)

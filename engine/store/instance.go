@@ -46,7 +46,12 @@ func (s *Store) Create(ctx context.Context, in NewInstance) (created bool, err e
 	if err != nil {
 		return false, fmt.Errorf("create instance %s: %w", in.ID, err)
 	}
-	return str(res[0]) == "OK", nil
+	if str(res[0]) != "OK" {
+		return false, nil
+	}
+	// Best-effort: an instance missing from the index is not listed and not archived.
+	_ = s.IndexInstance(context.WithoutCancel(ctx), in.ID, in.Created)
+	return true, nil
 }
 
 // Claimed is a live lease on a job, with the instance state it was taken on.

@@ -19,7 +19,8 @@ import "github.com/redis/go-redis/v9"
 //	J:u     a user task's current assignee, once claimed or unclaimed
 //	J:g    the attempts an operator gave the job when resolving its incident
 //
-// Fields of the instance hash KEYS[1]: ver, state, status, def, key, bk, created, fence (the
+// Fields of the instance hash KEYS[1]: ver, state, status, def, key, bk, created, ended (Unix ms,
+// once completed or cancelled), susp (while suspended), fence (the
 // fencing-token counter), xl ("<jobId>|<expiryMs>": the live exclusive lease), lj and lf (the last
 // committed job and its fence, so a retried commit answers DONE), inc (open incidents).
 
@@ -143,6 +144,11 @@ local function apply_step(h)
   end
   local status = ARGV[5]
   if status == 'running' and tonumber(h[4] or '0') > 0 then status = 'incident' end
+  if (status == 'completed' or status == 'cancelled') and redis.call('HEXISTS', KEYS[1], 'ended') == 0 then
+    -- When it ended, by Redis's clock: retention archives it RetainFor later.
+    local t = redis.call('TIME')
+    redis.call('HSET', KEYS[1], 'ended', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+  end
   return tonumber(h[1]) + 1, status
 end
 `
@@ -191,6 +197,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
 end
 redis.call('HSET', KEYS[1], 'ver', 1, 'state', ARGV[1], 'status', ARGV[2], 'def', ARGV[3],
   'key', ARGV[4], 'bk', ARGV[5], 'created', ARGV[6], 'fence', 0, 'inc', 0, 'cn', ARGV[8])
+if ARGV[2] == 'completed' then redis.call('HSET', KEYS[1], 'ended', ARGV[6]) end
 if ARGV[7] ~= '' then redis.call('RPUSH', KEYS[3], ARGV[7]) end
 local i = 10
 for k = 1, tonumber(ARGV[9]) do

@@ -225,3 +225,16 @@ func (c *Client) Suspensions(ctx context.Context) ([]Suspension, error) {
 
 // IsScopeError reports whether err says a Scope names nothing, or too much.
 func IsScopeError(err error) bool { return errors.Is(err, engine.ErrScope) }
+
+// Instances.
+type (
+	// InstanceFilter narrows Instances: process key, status, business key, start time, limit.
+	InstanceFilter = engine.InstanceFilter
+	// InstanceSummary is one listed instance.
+	InstanceSummary = engine.InstanceSummary
+)
+
+// Instances lists the instances matching f, newest first (archived ones too).
+func (c *Client) Instances(ctx context.Context, f InstanceFilter) ([]InstanceSummary, error) {
+	return c.eng.Instances(ctx, f)
+}
