@@ -83,7 +83,7 @@ func (s *Server) start(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) instance(w http.ResponseWriter, r *http.Request) error {
 	v, err := s.client.Instance(r.Context(), r.PathValue("id"))
 	if err != nil {
-		return fmt.Errorf("instance %s: %w", r.PathValue("id"), err)
+		return err
 	}
 	writeJSON(w, http.StatusOK, v)
 	return nil

@@ -55,17 +55,22 @@ func writeProblem(w http.ResponseWriter, err error) {
 		br *badRequest
 		ve *model.ValidationError
 	)
-	var nr errNoRoute
+	var (
+		nr errNoRoute
+		em errMethod
+	)
 	switch {
+	case errors.As(err, &em):
+		p.Status = http.StatusMethodNotAllowed
 	case errors.Is(err, errUnauthorized):
 		p.Status = http.StatusUnauthorized
 	case errors.As(err, &nr):
 		p.Status = http.StatusNotFound
 	case errors.As(err, &br):
-		p.Status, p.Type = http.StatusBadRequest, "https://github.com/batonhq/baton/docs/api#invalid-request"
+		p.Status, p.Type = http.StatusBadRequest, "https://github.com/batonhq/baton/blob/main/docs/api.md#invalid-request"
 		p.Errors = []FieldError{{Field: br.field, Detail: br.detail}}
 	case errors.As(err, &ve):
-		p.Status, p.Type = http.StatusUnprocessableEntity, "https://github.com/batonhq/baton/docs/api#invalid-model"
+		p.Status, p.Type = http.StatusUnprocessableEntity, "https://github.com/batonhq/baton/blob/main/docs/api.md#invalid-model"
 		for _, pr := range ve.Problems {
 			p.Errors = append(p.Errors, FieldError{Field: fmt.Sprintf("%s:%d", pr.Source, pr.Line), Element: pr.ElementID, Detail: pr.Message})
 		}
@@ -84,7 +89,9 @@ func writeProblem(w http.ResponseWriter, err error) {
 	p.Title = http.StatusText(p.Status)
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(p.Status)
-	_ = json.NewEncoder(w).Encode(p)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(p)
 }
 
 // maxBody bounds a request body: 4 MiB, enough for a large BPMN file.

@@ -60,8 +60,48 @@ func (s *Server) registerRoutes() {
 		}))
 	}
 	s.mux.Handle("/v1/", s.authorized(func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowed(r.URL.Path); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeProblem(w, errMethod{r.Method, r.URL.Path, allow})
+			return
+		}
 		writeProblem(w, errNoRoute{r.Method + " " + r.URL.Path})
 	}))
+}
+
+// allowed returns the methods the API serves on path.
+func allowed(path string) []string {
+	var out []string
+	for _, rt := range routes {
+		if pathMatches(rt.path, path) {
+			out = append(out, rt.method)
+		}
+	}
+	return out
+}
+
+// pathMatches reports whether path fits pattern, whose {name} segments match any one segment.
+func pathMatches(pattern, path string) bool {
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(ps) != len(xs) {
+		return false
+	}
+	for i := range ps {
+		if ps[i] != xs[i] && !(strings.HasPrefix(ps[i], "{") && xs[i] != "") {
+			return false
+		}
+	}
+	return true
+}
+
+// errMethod answers a request whose path the API serves with other methods.
+type errMethod struct {
+	method, path string
+	allow        []string
+}
+
+func (e errMethod) Error() string {
+	return e.method + " is not served on " + e.path + "; use " + strings.Join(e.allow, " or ")
 }
 
 // errNoRoute answers a request for no operation of the API.

@@ -1,5 +1,5 @@
 // Package api owns Baton's HTTP interface, served by `baton server` and `baton worker`: the JSON
-// API under /v1 (described by docs/openapi.yaml), the Kubernetes probes /healthz and /readyz,
+// API under /v1 (described by docs/openapi.json), the Kubernetes probes /healthz and /readyz,
 // and the Prometheus endpoint /metrics.
 package api
 

@@ -201,3 +201,14 @@ func TestTheBearerTokenProtectsTheAPIButNotTheProbes(t *testing.T) {
 		}
 	}
 }
+
+func TestAWrongMethodIsAnsweredWithTheAllowedOnes(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, api.Config{})
+	code, body := s.do("DELETE", "/v1/instances/i-1", nil)
+	var p api.Problem
+	s.decode(body, &p)
+	if code != http.StatusMethodNotAllowed || !strings.Contains(p.Detail, "use GET") {
+		t.Fatalf("DELETE an instance: %d %s", code, body)
+	}
+}

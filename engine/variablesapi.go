@@ -29,7 +29,7 @@ func (e *Engine) Variables(ctx context.Context, instanceID, tokenID string) (map
 	}
 	t := st.token(tokenID)
 	if t == nil {
-		return nil, fmt.Errorf("instance %s has no token %q", instanceID, tokenID)
+		return nil, fmt.Errorf("instance %s has no token %q: %w", instanceID, tokenID, store.ErrNotFound)
 	}
 	r := &runner{st: st}
 	return r.vars(t), nil
@@ -72,7 +72,7 @@ func (e *Engine) SetVariables(ctx context.Context, req SetVariablesRequest) erro
 		var t *Token
 		if req.TokenID != "" {
 			if t = st.token(req.TokenID); t == nil {
-				return fmt.Errorf("instance %s has no token %q", req.InstanceID, req.TokenID)
+				return fmt.Errorf("instance %s has no token %q: %w", req.InstanceID, req.TokenID, store.ErrNotFound)
 			}
 		}
 		for k, v := range vars {

@@ -142,7 +142,7 @@ func (e *Engine) findWait(ctx context.Context, req CompleteRequest) (*job.Job, e
 	}
 	snap, err := e.store.Load(ctx, instance)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("complete: instance %s: %w", instance, ErrNotWaiting)
+		return nil, fmt.Errorf("instance %s: %w", instance, ErrNotWaiting)
 	}
 	if err != nil {
 		return nil, err
@@ -150,11 +150,11 @@ func (e *Engine) findWait(ctx context.Context, req CompleteRequest) (*job.Job, e
 	if req.TaskID != "" {
 		env, ok := snap.Jobs[req.TaskID]
 		if !ok {
-			return nil, fmt.Errorf("complete task %s: %w", req.TaskID, ErrNotWaiting)
+			return nil, fmt.Errorf("task %s: %w", req.TaskID, ErrNotWaiting)
 		}
 		j, err := job.Decode(env)
 		if err != nil || j.Kind != job.Wait {
-			return nil, fmt.Errorf("complete task %s: it is a job, not a wait: %w", req.TaskID, ErrNotWaiting)
+			return nil, fmt.Errorf("task %s: it is a job, not a wait: %w", req.TaskID, ErrNotWaiting)
 		}
 		return j, nil
 	}

@@ -94,8 +94,8 @@ func (q *Queue) DeadLetterBySeq(ctx context.Context, seq uint64) (DeadLetterReco
 }
 
 // RequeueDeadLetter publishes dead letter seq again to its original subject, with its original
-// headers and a new message id (<original>#requeued-<seq>: the duplicate window must not drop
-// it), then deletes it. A crash in between leaves it listed as well as requeued; requeueing it
+// headers, the original message id in HeaderOriginalMsgID, and a new Nats-Msg-Id
+// (<original>#requeued-<seq>: the duplicate window must not drop it), then deletes it. A crash in between leaves it listed as well as requeued; requeueing it
 // again publishes the same message id, which JetStream drops within its duplicate window.
 func (q *Queue) RequeueDeadLetter(ctx context.Context, seq uint64) (DeadLetterRecord, error) {
 	r, err := q.DeadLetterBySeq(ctx, seq)
@@ -109,7 +109,15 @@ func (q *Queue) RequeueDeadLetter(ctx context.Context, seq uint64) (DeadLetterRe
 	if id == "" {
 		id = "dead"
 	}
-	m := Message{Subject: r.Subject, MsgID: fmt.Sprintf("%s#requeued-%d", id, seq), Data: r.Data, Header: nats.Header(r.Header)}
+	h := nats.Header{}
+	for k, v := range r.Header {
+		h[k] = v
+	}
+	if r.MsgID != "" {
+		// The handler derives ids (a start message's instance id) from the original id.
+		h.Set(HeaderOriginalMsgID, r.MsgID)
+	}
+	m := Message{Subject: r.Subject, MsgID: fmt.Sprintf("%s#requeued-%d", id, seq), Data: r.Data, Header: h}
 	if err := q.Publish(ctx, m); err != nil {
 		return r, err
 	}

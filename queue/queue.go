@@ -32,6 +32,14 @@ type Config struct {
 	DuplicateWindow time.Duration
 	// MaxAckPending caps unacknowledged jobs per task type across all workers. Default 10000.
 	MaxAckPending int
+	// User and Password, Token, NKeySeedFile or CredsFile authenticate to NATS (one of them;
+	// user and password may also be in the URL). Default none.
+	User, Password string
+	Token          string
+	NKeySeedFile   string
+	CredsFile      string
+	// TLS names a CA bundle and a client certificate for TLS to NATS. Default none.
+	TLS TLSFiles
 }
 
 func (c *Config) defaults() {
@@ -66,7 +74,11 @@ type Queue struct {
 // Connect dials NATS and returns a Queue. It does not create streams; call EnsureStreams.
 func Connect(ctx context.Context, cfg Config, log *zap.Logger) (*Queue, error) {
 	cfg.defaults()
-	nc, err := nats.Connect(cfg.URL,
+	auth, err := cfg.authOptions()
+	if err != nil {
+		return nil, err
+	}
+	nc, err := nats.Connect(cfg.URL, append(auth,
 		nats.Name(cfg.Name),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250*time.Millisecond),
@@ -76,9 +88,9 @@ func Connect(ctx context.Context, cfg Config, log *zap.Logger) (*Queue, error) {
 			}
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("nats reconnected", zap.String("url", c.ConnectedUrlRedacted())) }),
-	)
+	)...)
 	if err != nil {
-		return nil, fmt.Errorf("connect to nats at %s: %w", cfg.URL, err)
+		return nil, fmt.Errorf("connect to nats at %s: %w", RedactURLs(cfg.URL), err)
 	}
 	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(30*time.Second))
 	if err != nil {
@@ -289,6 +301,10 @@ const (
 	HeaderDeadSubject = "Baton-Dead-Subject"
 	HeaderDeadSeq     = "Baton-Dead-Stream-Seq"
 	HeaderDeadMsgID   = "Baton-Dead-Msg-Id"
+	// HeaderOriginalMsgID carries a requeued dead letter's original Nats-Msg-Id: handlers take
+	// a message's identity from it, so a requeued start message starts the instance the
+	// original would have (and a later resend of the original starts nothing more).
+	HeaderOriginalMsgID = "Baton-Original-Msg-Id"
 )
 
 // DeadLetter stores msg in the dead-letter stream with its reason and then terminates it, so the

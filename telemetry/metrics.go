@@ -1,7 +1,7 @@
 // Package telemetry owns what Baton tells the outside about its work: Prometheus metrics (job
 // counters and latencies per task type, commit conflicts, fencing rejections, reconciler
-// republishes, lease recoveries, open incidents and the backlog per task type) and OpenTelemetry
-// tracing. It reads the engine's counters at scrape time; the engine does not depend on it.
+// republishes, lease recoveries, open incidents and the backlog per task type). It reads the
+// engine's counters at scrape time; the engine does not depend on it.
 package telemetry
 
 import (
@@ -84,7 +84,7 @@ var (
 	descJobsCompleted   = descCounter("baton_jobs_completed_total", "Jobs whose step committed, by task type.", "task_type")
 	descJobsFailed      = descCounter("baton_jobs_failed_total", "Job attempts that failed, by task type; each was retried or raised an incident.", "task_type")
 	descJobsRetried     = descCounter("baton_jobs_retried_total", "Failed job attempts that will run again, by task type.", "task_type")
-	descIncidentsRaised = descCounter("baton_incidents_raised_total", "Incidents raised by failed attempts, by task type.", "task_type")
+	descIncidentsRaised = descCounter("baton_incidents_raised_total", "Incidents raised by failed attempts of jobs this process ran, by task type (not those of leases that kept expiring or of dead-lettered jobs: see baton_incidents_open).", "task_type")
 	descLeaseRecoveries = descCounter("baton_lease_recoveries_total", "Claims that took over an expired lease (its worker died or hung), by task type.", "task_type")
 	descCommits         = descCounter("baton_commits_total", "Steps committed.")
 	descConflicts       = descCounter("baton_commit_conflicts_total", "Commits refused because the instance's version moved; the step was re-applied.")
@@ -93,7 +93,7 @@ var (
 	descPublishFailures = descCounter("baton_publish_failures_total", "Publishes of committed jobs that failed (the reconciler republishes them).")
 	descDelegateCalls   = descCounter("baton_delegate_calls_total", "Delegate and listener calls.")
 	descImplicit        = descCounter("baton_implicit_boundaries_total", "Steps that stopped at a service task whose delegate this process lacks.")
-	descIncidentsOpen   = prometheus.NewDesc("baton_incidents_open", "Open incidents.", nil, nil)
+	descIncidentsOpen   = prometheus.NewDesc("baton_incidents_open", "Open incidents in the incident index (an entry resolved by cancelling its instance counts until a listing drops it).", nil, nil)
 	descBacklog         = prometheus.NewDesc("baton_backlog_jobs", "Jobs waiting on a task type's consumer, not yet delivered.", []string{"task_type"}, nil)
 	descInFlight        = prometheus.NewDesc("baton_inflight_jobs", "Jobs delivered on a task type's consumer and not yet acknowledged.", []string{"task_type"}, nil)
 )

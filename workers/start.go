@@ -67,13 +67,16 @@ func (w *Worker) deadLetter(ctx context.Context, msg jetstream.Msg, reason strin
 	}
 }
 
-// messageID is a message's identity: its Nats-Msg-Id, else its stream sequence, stable across
-// redeliveries (the timestamp keeps it unique when the stream is recreated and its sequence
-// starts again at 1).
+// messageID is a message's identity: the original's Nats-Msg-Id for a requeued dead letter, else
+// its Nats-Msg-Id, else its stream sequence, stable across redeliveries (the timestamp keeps it
+// unique when the stream is recreated and its sequence starts again at 1).
 func messageID(msg jetstream.Msg) (string, *jetstream.MsgMetadata, error) {
 	md, err := msg.Metadata()
 	if err != nil {
 		return "", nil, fmt.Errorf("not a JetStream message: %w", err)
+	}
+	if id := msg.Headers().Get(queue.HeaderOriginalMsgID); id != "" {
+		return id, md, nil // a requeued dead letter: the original's identity
 	}
 	if id := msg.Headers().Get(nats.MsgIdHdr); id != "" {
 		return id, md, nil

@@ -434,7 +434,8 @@ func TestADeadLetteredStartMessageIsShownAndRequeuedAfterTheDeploy(t *testing.T)
 	if out, err := run(t, env, "dead-letters", "requeue", seq); err != nil || !strings.Contains(out, "published again to baton.start.pay") {
 		t.Fatalf("requeue: %q %v", out, err)
 	}
-	id := engine.DerivedInstanceID("pay", "start-o-7#requeued-"+seq)
+	// The instance the original message would have started: a resend of it starts nothing more.
+	id := engine.DerivedInstanceID("pay", "start-o-7")
 	batontest.Eventually(t, 30*time.Second, func() bool {
 		v, err := c.Instance(ctx, id)
 		return err == nil && v.Status == engine.StatusCompleted && v.BusinessKey == "o-7"
@@ -517,5 +518,34 @@ func TestInstancesListsAndFiltersFromTheCommandLine(t *testing.T) {
 	}
 	if out, err := run(t, env, "instances", "--status", "running"); err != nil || !strings.Contains(out, "no instances match") {
 		t.Fatalf("none running: %q %v", out, err)
+	}
+}
+
+func TestAConfigFileSetsFlagsTheCommandLineLeftUnset(t *testing.T) {
+	t.Parallel()
+	env := batontest.New(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "baton.yaml")
+	if err := os.WriteFile(file, []byte("# settings\noutput: json\nexternal-types: [archive, print]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t, env, "--config", file, "timers"); err != nil || !strings.Contains(out, `"timers": []`) {
+		t.Fatalf("from the file: %q %v", out, err)
+	}
+	if out, err := run(t, env, "--config", file, "timers", "-o", "table"); err != nil || !strings.Contains(out, "no timer start events") {
+		t.Fatalf("the command line wins: %q %v", out, err)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("output: json\ncolour: red\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, env, "--config", bad, "timers"); err == nil || !strings.Contains(err.Error(), "bad.yaml:2: \"colour\" is no setting") {
+		t.Fatalf("an unknown key: %v", err)
+	}
+	if err := os.WriteFile(bad, []byte("output: [json, table\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, env, "--config", bad, "timers"); err == nil || !strings.Contains(err.Error(), "bad.yaml") {
+		t.Fatalf("malformed YAML: %v", err)
 	}
 }

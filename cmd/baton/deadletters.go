@@ -142,9 +142,10 @@ func readableBody(b []byte) string {
 	if json.Valid(b) {
 		return string(b)
 	}
-	dec := msgpack.NewDecoder(bytes.NewReader(b))
+	rd := bytes.NewReader(b)
+	dec := msgpack.NewDecoder(rd)
 	dec.UseLooseInterfaceDecoding(true)
-	if err := dec.Decode(&v); err == nil {
+	if err := dec.Decode(&v); err == nil && rd.Len() == 0 { // one msgpack value, all of it
 		if j, err := json.Marshal(v); err == nil {
 			return "(msgpack) " + string(j)
 		}

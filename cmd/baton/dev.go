@@ -138,7 +138,7 @@ func runDev(cmd *cobra.Command, g *globals, f devFlags) error {
 	fmt.Fprintf(out, "Redis  %s (%s)\n", baton.RedactURL(redisURL), redisNote)
 
 	devCfg := baton.Config{NATSURL: ns.URL, RedisURL: redisURL, Prefix: g.prefix, Logger: log}
-	devCfg.Engine.ExternalTaskTypes = g.external
+	devCfg.Engine.ExternalTaskTypes = g.external // the embedded servers need no credentials
 	metrics := telemetry.NewMetrics()
 	devCfg.Engine.Observer = metrics
 	cfg := baton.ConfigFromEnv(devCfg)

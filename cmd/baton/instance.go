@@ -16,9 +16,8 @@ import (
 
 func newInstanceCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:     "instance",
-		Aliases: []string{"instances"},
-		Short:   "Inspect and cancel process instances",
+		Use:   "instance",
+		Short: "Inspect and cancel process instances",
 	}
 	var output string
 	show := &cobra.Command{

@@ -18,13 +18,21 @@ import (
 
 // globals are the connection and logging flags every command shares.
 type globals struct {
-	natsURL  string
-	redisURL string
-	prefix   string
-	logLevel string
-	logJSON  bool
-	external []string
+	natsURL    string
+	redisURL   string
+	prefix     string
+	logLevel   string
+	logJSON    bool
+	external   []string
+	configFile string
+	// Credentials and TLS of NATS and Redis.
+	nats  natsAuth
+	redis redisAuth
 }
+
+// natsAuth and redisAuth are the credential and TLS flags.
+type natsAuth struct{ user, password, token, nkey, creds, ca, cert, key string }
+type redisAuth struct{ user, password, ca, cert, key string }
 
 func newRootCommand() *cobra.Command {
 	g := &globals{}
@@ -37,8 +45,10 @@ JetStream, one subject per task type; process state and its optimistic version l
 Quick start:   baton dev                      (embedded NATS and Redis, runs the order example)
 Production:    baton server, and worker pods built with the Go SDK (or baton worker)
 
-Connection flags fall back to BATON_NATS_URL, BATON_REDIS_URL and BATON_PREFIX, and
---external-types to BATON_EXTERNAL_TYPES.`,
+Connection flags fall back to BATON_NATS_URL, BATON_REDIS_URL and BATON_PREFIX, credentials
+and TLS files to BATON_NATS_* and BATON_REDIS_*, and --external-types to BATON_EXTERNAL_TYPES.
+--config FILE (or BATON_CONFIG) sets any flag from a YAML file; the command line wins over it,
+and it wins over the environment.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -48,6 +58,30 @@ Connection flags fall back to BATON_NATS_URL, BATON_REDIS_URL and BATON_PREFIX, 
 	pf.StringVar(&g.prefix, "prefix", "", "Redis key prefix (env BATON_PREFIX; default baton:)")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.BoolVar(&g.logJSON, "log-json", false, "log JSON lines instead of console text")
+	pf.StringVar(&g.configFile, "config", "", "YAML file of settings: flag names to values; flags given here win over it, and it wins over the environment (env BATON_CONFIG)")
+	pf.StringVar(&g.nats.user, "nats-user", "", "NATS user (env BATON_NATS_USER)")
+	pf.StringVar(&g.nats.password, "nats-password", "", "NATS password; prefer the environment or --config, which ps does not show (env BATON_NATS_PASSWORD)")
+	pf.StringVar(&g.nats.token, "nats-token", "", "NATS token (env BATON_NATS_TOKEN)")
+	pf.StringVar(&g.nats.nkey, "nats-nkey", "", "NATS nkey seed file (env BATON_NATS_NKEY)")
+	pf.StringVar(&g.nats.creds, "nats-creds", "", "NATS credentials file, user JWT and seed (env BATON_NATS_CREDS)")
+	pf.StringVar(&g.nats.ca, "nats-ca", "", "CA bundle to verify NATS with (env BATON_NATS_CA)")
+	pf.StringVar(&g.nats.cert, "nats-cert", "", "client certificate for NATS mutual TLS (env BATON_NATS_CERT)")
+	pf.StringVar(&g.nats.key, "nats-key", "", "client key for NATS mutual TLS (env BATON_NATS_KEY)")
+	pf.StringVar(&g.redis.user, "redis-user", "", "Redis ACL user (env BATON_REDIS_USER)")
+	pf.StringVar(&g.redis.password, "redis-password", "", "Redis password; prefer the environment or --config (env BATON_REDIS_PASSWORD)")
+	pf.StringVar(&g.redis.ca, "redis-ca", "", "CA bundle to verify Redis with; TLS even on redis:// (env BATON_REDIS_CA)")
+	pf.StringVar(&g.redis.cert, "redis-cert", "", "client certificate for Redis mutual TLS (env BATON_REDIS_CERT)")
+	pf.StringVar(&g.redis.key, "redis-key", "", "client key for Redis mutual TLS (env BATON_REDIS_KEY)")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		path := g.configFile
+		if path == "" {
+			path = os.Getenv("BATON_CONFIG")
+		}
+		if path == "" {
+			return nil
+		}
+		return applyConfigFile(cmd, path)
+	}
 	pf.StringSliceVar(&g.external, "external-types", nil, "task types whose service tasks are external tasks, as if modelled camunda:type=\"external\"; every server, worker and CLI call must agree (env BATON_EXTERNAL_TYPES)")
 	root.AddCommand(newInstancesCommand(g), newSuspendCommand(g), newActivateCommand(g), newSuspensionsCommand(g), newTimersCommand(g), newIncidentsCommand(g), newDeadLettersCommand(g), newDevCommand(g), newServerCommand(g), newWorkerCommand(g), newDeployCommand(g),
 		newStartCommand(g), newInstanceCommand(g), newTasksCommand(g), newCompleteCommand(g), newCorrelateCommand(g), newSignalCommand(g), newVarsCommand(g), newModifyCommand(g), newBenchCommand(g))
@@ -76,8 +110,18 @@ func (g *globals) logger() (*zap.Logger, error) {
 // config is the SDK configuration from the flags and environment.
 func (g *globals) config(log *zap.Logger) baton.Config {
 	cfg := baton.Config{NATSURL: g.natsURL, RedisURL: g.redisURL, Prefix: g.prefix, Logger: log}
-	cfg.Engine.ExternalTaskTypes = g.external
+	g.apply(&cfg)
 	return baton.ConfigFromEnv(cfg)
+}
+
+// apply sets the external task types and the credential and TLS settings of the flags on cfg.
+func (g *globals) apply(cfg *baton.Config) {
+	cfg.Engine.ExternalTaskTypes = g.external
+	q := &cfg.Queue
+	q.User, q.Password, q.Token, q.NKeySeedFile, q.CredsFile = g.nats.user, g.nats.password, g.nats.token, g.nats.nkey, g.nats.creds
+	q.TLS = baton.TLSFiles{CA: g.nats.ca, Cert: g.nats.cert, Key: g.nats.key}
+	cfg.RedisUser, cfg.RedisPassword = g.redis.user, g.redis.password
+	cfg.RedisTLS = baton.TLSFiles{CA: g.redis.ca, Cert: g.redis.cert, Key: g.redis.key}
 }
 
 // connect dials NATS and Redis for a command.
@@ -126,5 +170,6 @@ func stdout() *os.File { return os.Stdout }
 func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -75,6 +76,20 @@ const (
 	// external tasks (engine.Config.ExternalTaskTypes). Every process that runs the engine
 	// (servers, workers, the CLI) must agree on it.
 	EnvExternalTypes = "BATON_EXTERNAL_TYPES"
+	// Credentials and TLS files of NATS and Redis (see Config, QueueConfig).
+	EnvNATSUser      = "BATON_NATS_USER"
+	EnvNATSPassword  = "BATON_NATS_PASSWORD"
+	EnvNATSToken     = "BATON_NATS_TOKEN"
+	EnvNATSNKey      = "BATON_NATS_NKEY"
+	EnvNATSCreds     = "BATON_NATS_CREDS"
+	EnvNATSCA        = "BATON_NATS_CA"
+	EnvNATSCert      = "BATON_NATS_CERT"
+	EnvNATSKey       = "BATON_NATS_KEY"
+	EnvRedisUser     = "BATON_REDIS_USER"
+	EnvRedisPassword = "BATON_REDIS_PASSWORD"
+	EnvRedisCA       = "BATON_REDIS_CA"
+	EnvRedisCert     = "BATON_REDIS_CERT"
+	EnvRedisKey      = "BATON_REDIS_KEY"
 )
 
 // Config says where NATS and Redis are. The zero value connects to both on localhost.
@@ -93,10 +108,20 @@ type Config struct {
 	Logger *zap.Logger
 	// Redis, when set, is used instead of dialing RedisURL (a Cluster or Sentinel client, say).
 	Redis redis.UniversalClient
+	// RedisUser and RedisPassword authenticate to Redis (an ACL user; the password alone for
+	// requirepass), instead of the URL's user info. Default none.
+	RedisUser, RedisPassword string
+	// RedisTLS names a CA bundle and a client certificate for TLS to Redis; with any of them the
+	// connection uses TLS even on a redis:// URL. Default none.
+	RedisTLS TLSFiles
 }
 
+// TLSFiles names the PEM files of a TLS connection: a CA bundle and a client certificate.
+type TLSFiles = queue.TLSFiles
+
 // ConfigFromEnv fills empty URL and prefix fields of c from BATON_NATS_URL, BATON_REDIS_URL and
-// BATON_PREFIX, and a nil Engine.ExternalTaskTypes from BATON_EXTERNAL_TYPES.
+// BATON_PREFIX, empty credential and TLS fields from BATON_NATS_* and BATON_REDIS_* (EnvNATSUser
+// and the rest), and a nil Engine.ExternalTaskTypes from BATON_EXTERNAL_TYPES.
 func ConfigFromEnv(c Config) Config {
 	if c.NATSURL == "" {
 		c.NATSURL = os.Getenv(EnvNATSURL)
@@ -106,6 +131,18 @@ func ConfigFromEnv(c Config) Config {
 	}
 	if c.Prefix == "" {
 		c.Prefix = os.Getenv(EnvPrefix)
+	}
+	for _, f := range []struct {
+		field *string
+		env   string
+	}{{&c.Queue.User, EnvNATSUser}, {&c.Queue.Password, EnvNATSPassword}, {&c.Queue.Token, EnvNATSToken},
+		{&c.Queue.NKeySeedFile, EnvNATSNKey}, {&c.Queue.CredsFile, EnvNATSCreds}, {&c.Queue.TLS.CA, EnvNATSCA},
+		{&c.Queue.TLS.Cert, EnvNATSCert}, {&c.Queue.TLS.Key, EnvNATSKey}, {&c.RedisUser, EnvRedisUser},
+		{&c.RedisPassword, EnvRedisPassword}, {&c.RedisTLS.CA, EnvRedisCA}, {&c.RedisTLS.Cert, EnvRedisCert},
+		{&c.RedisTLS.Key, EnvRedisKey}} {
+		if *f.field == "" {
+			*f.field = os.Getenv(f.env)
+		}
 	}
 	if c.Engine.ExternalTaskTypes == nil {
 		for _, t := range strings.Split(os.Getenv(EnvExternalTypes), ",") {
@@ -141,7 +178,23 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	if rdb == nil {
 		opts, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
-			return nil, fmt.Errorf("redis url: %w", err)
+			return nil, fmt.Errorf("redis url %s: %w", RedactURL(cfg.RedisURL), err)
+		}
+		if cfg.RedisUser != "" || cfg.RedisPassword != "" {
+			opts.Username, opts.Password = cfg.RedisUser, cfg.RedisPassword
+		}
+		if cfg.RedisTLS.Set() {
+			tc, err := cfg.RedisTLS.Config()
+			if err != nil {
+				return nil, fmt.Errorf("redis: %w", err)
+			}
+			if opts.TLSConfig != nil {
+				tc.ServerName = opts.TLSConfig.ServerName
+			}
+			if tc.ServerName == "" {
+				tc.ServerName, _, _ = net.SplitHostPort(opts.Addr) // verify the certificate against the host
+			}
+			opts.TLSConfig = tc
 		}
 		rdb, own = redis.NewClient(opts), true
 	}

@@ -1,12 +1,7 @@
 package baton
 
-import "net/url"
+import "github.com/batonhq/baton/queue"
 
-// RedactURL hides a password in a URL, so connection errors never log secrets.
-func RedactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "<unparsable url>"
-	}
-	return u.Redacted()
-}
+// RedactURL hides the passwords in a URL or a comma-separated list of URLs, so connection errors
+// and logs never carry secrets.
+func RedactURL(s string) string { return queue.RedactURLs(s) }

@@ -25,6 +25,9 @@ type NATSOptions struct {
 	StoreDir string
 	// Log receives one line saying where the server listens. Default: no logging.
 	Log *zap.Logger
+	// Configure, when set, adjusts the server's options before it starts (authentication or
+	// TLS in tests). Default nil.
+	Configure func(*server.Options)
 }
 
 // NATS is a running in-process NATS server.
@@ -60,6 +63,9 @@ func StartNATS(o NATSOptions) (*NATS, error) {
 		// Large enough for the benchmarks' bursts of async publishes.
 		MaxPayload: 8 << 20,
 	}
+	if o.Configure != nil {
+		o.Configure(opts)
+	}
 	n := &NATS{opts: opts}
 	if err := n.start(); err != nil {
 		return nil, err
@@ -82,7 +88,11 @@ func (n *NATS) start() error {
 	addr := srv.Addr().(*net.TCPAddr)
 	// Keep the port across restarts so clients reconnect to the same URL.
 	n.opts.Port = addr.Port
-	n.URL = "nats://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(addr.Port))
+	scheme := "nats://"
+	if n.opts.TLSConfig != nil {
+		scheme = "tls://"
+	}
+	n.URL = scheme + net.JoinHostPort("127.0.0.1", strconv.Itoa(addr.Port))
 	return nil
 }
 

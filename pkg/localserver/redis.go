@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -23,6 +24,8 @@ type RedisOptions struct {
 	Dir string
 	// Binary is the redis-server executable. Default "redis-server" from PATH.
 	Binary string
+	// Args are more redis-server arguments, such as "--requirepass", "secret". Default none.
+	Args []string
 }
 
 // Redis is a redis-server child process on a free port.
@@ -31,6 +34,7 @@ type Redis struct {
 	dir     string
 	tempDir bool
 	bin     string
+	args    []string
 	port    int
 	// URL is the client URL, e.g. redis://127.0.0.1:41234.
 	URL string
@@ -47,7 +51,7 @@ func StartRedis(ctx context.Context, o RedisOptions) (*Redis, error) {
 	if err != nil {
 		return nil, ErrNoRedisServer
 	}
-	r := &Redis{bin: path, dir: o.Dir}
+	r := &Redis{bin: path, dir: o.Dir, args: o.Args}
 	if r.dir == "" {
 		if r.dir, err = os.MkdirTemp("", "baton-redis-"); err != nil {
 			return nil, fmt.Errorf("redis dir: %w", err)
@@ -66,8 +70,8 @@ func StartRedis(ctx context.Context, o RedisOptions) (*Redis, error) {
 }
 
 func (r *Redis) start(ctx context.Context) error {
-	r.cmd = exec.Command(r.bin, "--port", strconv.Itoa(r.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", r.dir, "--daemonize", "no", "--loglevel", "warning")
+	r.cmd = exec.Command(r.bin, append([]string{"--port", strconv.Itoa(r.port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", r.dir, "--daemonize", "no", "--loglevel", "warning"}, r.args...)...)
 	dieWithParent(r.cmd)
 	if err := r.cmd.Start(); err != nil {
 		return fmt.Errorf("start redis-server: %w", err)
@@ -76,7 +80,8 @@ func (r *Redis) start(ctx context.Context) error {
 	defer rdb.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if err := rdb.Ping(ctx).Err(); err == nil {
+		// A server that asks for a password answers too.
+		if err := rdb.Ping(ctx).Err(); err == nil || strings.HasPrefix(err.Error(), "NOAUTH") {
 			return nil
 		}
 		if time.Now().After(deadline) {
