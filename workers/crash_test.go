@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -100,5 +101,58 @@ func TestWorkerProcessKilledDuringDelegateLosesNothing(t *testing.T) {
 	}
 	if ends != 1 {
 		t.Errorf("Charge ended %d times in history, want once", ends)
+	}
+	// The recovery is counted (and logged) by the engine that took the lease over.
+	if n := c2.Engine().TypeStats()[order.TypeCharge].LeaseRecoveries.Load(); n != 1 {
+		t.Errorf("lease recoveries counted: %d, want 1", n)
+	}
+}
+
+func TestWorkerProcessStopsOnSIGTERMAfterFinishingItsJobAndExitsZero(t *testing.T) {
+	t.Parallel()
+	bin := buildExampleWorker(t)
+	env, c := setup(t, func(c *baton.Client) { order.Register(c) })
+	types := []string{order.TypeValidate, order.TypeReserve, order.TypeFraudCheck, order.TypeShip}
+	batontest.RunWorker(t, c, baton.WorkerConfig{TaskTypes: types, ServeEngineType: true})
+	proc := exec.Command(bin, "--nats", env.NATSURL, "--redis", env.RedisURL, "--prefix", env.Prefix, "--types", order.TypeCharge)
+	if err := proc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- proc.Wait() }()
+	t.Cleanup(func() { _ = proc.Process.Kill() })
+	// The charge takes 1.5s: SIGTERM arrives while it runs.
+	res, err := c.Start(context.Background(), baton.StartRequest{ProcessKey: order.ProcessKey,
+		Variables: map[string]any{"simulateLatencyMs": map[string]any{"Charge": 1500}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batontest.Eventually(t, 30*time.Second, func() bool {
+		v, err := c.Instance(context.Background(), res.InstanceID)
+		if err != nil {
+			return false
+		}
+		for _, j := range v.Jobs {
+			if j.ActivityID == "Charge" && j.Leased {
+				return true
+			}
+		}
+		return false
+	}, "the worker process never claimed the Charge job")
+	if err := proc.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("the worker exited with %v, want 0", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the worker did not exit within its grace period")
+	}
+	// It finished the charge before it stopped: nobody else serves order.charge.
+	v := waitStatus(t, c, res.InstanceID, engine.StatusCompleted)
+	if v.Variables["chargeId"] == nil {
+		t.Fatalf("variables %v: want the charge's result", v.Variables)
 	}
 }
