@@ -93,10 +93,14 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 		{"baton_incidents_raised_total", 1},
 		{"baton_lease_recoveries_total", 0},
 		{"baton_continuation_latency_seconds_count", 5},
-		{"baton_backlog_jobs", 0},
 	} {
 		if got := s.mustMetric(scrape, c.name, `task_type="charge"`); got != c.want {
 			t.Errorf("%s{task_type=\"charge\"} = %v, want %v", c.name, got, c.want)
+		}
+	}
+	for _, band := range []string{"high", "normal", "low"} {
+		if got := s.mustMetric(scrape, "baton_backlog_jobs", `priority="`+band+`",task_type="charge"`); got != 0 {
+			t.Errorf("backlog of the %s band: %v, want 0", band, got)
 		}
 	}
 	if got := s.mustMetric(scrape, "baton_incidents_open", ""); got != 1 {

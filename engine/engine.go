@@ -258,7 +258,7 @@ func (e *Engine) publish(ctx context.Context, jobs []*job.Job, envs [][]byte) {
 			waits = true // a completion claims it; user tasks are listed from their index
 			continue
 		}
-		m := queue.Message{Subject: queue.JobSubject(j.Type), MsgID: j.ID, Data: envs[i]}
+		m := queue.Message{Subject: jobSubject(j), MsgID: j.ID, Data: envs[i]}
 		if j.Kind == job.Timer {
 			m.At = time.UnixMilli(j.Due)
 		}

@@ -183,5 +183,5 @@ func (e *Engine) RetryIncident(ctx context.Context, req RetryRequest) error {
 	case j.Kind == job.Wait:
 		return nil // a completion ends it
 	}
-	return e.queue.Publish(ctx, queue.Message{Subject: queue.JobSubject(j.Type), MsgID: msgID, Data: env})
+	return e.queue.Publish(ctx, queue.Message{Subject: jobSubject(j), MsgID: msgID, Data: env})
 }

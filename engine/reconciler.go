@@ -145,7 +145,7 @@ func (e *Engine) reconcileJob(ctx context.Context, id string) error {
 		}
 		return e.store.Schedule(ctx, id, time.Now().Add(WaitRecheck))
 	}
-	msg := queue.Message{Subject: queue.JobSubject(j.Type), MsgID: fmt.Sprintf("%s#r%d", j.ID, ins.Republished), Data: ins.Envelope}
+	msg := queue.Message{Subject: jobSubject(j), MsgID: fmt.Sprintf("%s#r%d", j.ID, ins.Republished), Data: ins.Envelope}
 	if err := e.queue.Publish(ctx, msg); err != nil {
 		return err
 	}

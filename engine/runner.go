@@ -211,6 +211,7 @@ func (r *runner) assignJobIDs(ver int64) {
 			continue // its token is the caller's, in the parent; or the thrower, gone on
 		}
 		t := r.st.token(j.Token)
+		r.prioritize(j, t)
 		switch {
 		case t == nil:
 		case t.Armed && j.Activity != t.Activity && r.def.Nodes[j.Activity].Kind == model.BoundaryEvent:

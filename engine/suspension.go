@@ -240,7 +240,7 @@ func (e *Engine) UnparkJobs(ctx context.Context) (int, error) {
 			if err != nil {
 				continue
 			}
-			msg := queue.Message{Subject: queue.JobSubject(j.Type), MsgID: fmt.Sprintf("%s#u%d", id, time.Now().UnixNano()), Data: env}
+			msg := queue.Message{Subject: jobSubject(j), MsgID: fmt.Sprintf("%s#u%d", id, time.Now().UnixNano()), Data: env}
 			if err := e.queue.Publish(ctx, msg); err != nil {
 				return n, err
 			}

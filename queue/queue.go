@@ -150,10 +150,19 @@ func (q *Queue) EnsureStreams(ctx context.Context) error {
 // JobConsumer creates or binds the durable consumer of taskType (w-<type>), shared by every
 // worker serving that type.
 func (q *Queue) JobConsumer(ctx context.Context, taskType string) (jetstream.Consumer, error) {
+	return q.JobConsumerIn(ctx, taskType, Normal)
+}
+
+// JobConsumerIn creates or binds the durable consumer of taskType's jobs in band b.
+func (q *Queue) JobConsumerIn(ctx context.Context, taskType string, b Band) (jetstream.Consumer, error) {
+	desc := "Baton jobs of task type " + taskType
+	if b != Normal {
+		desc += ", " + b.String() + " priority"
+	}
 	c, err := q.js.CreateOrUpdateConsumer(ctx, JobsStream, jetstream.ConsumerConfig{
-		Durable:       JobConsumerName(taskType),
-		Description:   "Baton jobs of task type " + taskType,
-		FilterSubject: JobSubject(taskType),
+		Durable:       JobConsumerNameIn(taskType, b),
+		Description:   desc,
+		FilterSubject: JobSubjectIn(taskType, b),
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       q.cfg.AckWait,
 		// Redis decides whether a job is done; NATS never gives up on one by itself.

@@ -109,15 +109,75 @@ func JobSubject(taskType string) string { return JobsPrefix + EncodeToken(taskTy
 // JobConsumerName is the durable consumer shared by every worker of taskType: w-<encoded type>.
 func JobConsumerName(taskType string) string { return "w-" + EncodeToken(taskType) }
 
-// TaskTypeOfConsumer reverses JobConsumerName: the task type a consumer w-<taskType> serves, and
-// false for any other consumer name.
-func TaskTypeOfConsumer(name string) (string, bool) {
-	tok, ok := strings.CutPrefix(name, "w-")
-	if !ok {
-		return "", false
+// Band is a job's priority band. Each band of a task type has its own subject and consumer;
+// workers pull from the bands by weight (WorkerConfig.PriorityWeights).
+type Band int8
+
+// The priority bands: a job priority above 0 is High, below 0 Low, 0 (the default) Normal.
+const (
+	Low    Band = -1
+	Normal Band = 0
+	High   Band = 1
+)
+
+// Bands lists the bands from the highest.
+var Bands = []Band{High, Normal, Low}
+
+// BandOf returns the band of a job priority.
+func BandOf(priority int64) Band {
+	switch {
+	case priority > 0:
+		return High
+	case priority < 0:
+		return Low
+	}
+	return Normal
+}
+
+func (b Band) String() string {
+	switch b {
+	case High:
+		return "high"
+	case Low:
+		return "low"
+	}
+	return "normal"
+}
+
+// JobSubjectIn is the subject of taskType's jobs in band b: baton.jobs.<type> for Normal (as
+// JobSubject), baton.jobs.<type>.high and baton.jobs.<type>.low for the others.
+func JobSubjectIn(taskType string, b Band) string {
+	if b == Normal {
+		return JobSubject(taskType)
+	}
+	return JobSubject(taskType) + "." + b.String()
+}
+
+// JobConsumerNameIn is the durable consumer of taskType's jobs in band b: w-<type> for Normal
+// (as JobConsumerName), p-high-<type> and p-low-<type> for the others.
+func JobConsumerNameIn(taskType string, b Band) string {
+	if b == Normal {
+		return JobConsumerName(taskType)
+	}
+	return "p-" + b.String() + "-" + EncodeToken(taskType)
+}
+
+// TaskTypeOfConsumer reverses JobConsumerNameIn: the task type and band a job consumer serves,
+// and false for any other consumer name.
+func TaskTypeOfConsumer(name string) (string, Band, bool) {
+	band, tok := Normal, ""
+	switch {
+	case strings.HasPrefix(name, "w-"):
+		tok = name[2:]
+	case strings.HasPrefix(name, "p-high-"):
+		band, tok = High, name[len("p-high-"):]
+	case strings.HasPrefix(name, "p-low-"):
+		band, tok = Low, name[len("p-low-"):]
+	default:
+		return "", Normal, false
 	}
 	tt, err := DecodeToken(tok)
-	return tt, err == nil
+	return tt, band, err == nil
 }
 
 // StartSubject is the subject of start messages for processKey: baton.start.<encoded key>.

@@ -94,8 +94,8 @@ var (
 	descDelegateCalls   = descCounter("baton_delegate_calls_total", "Delegate and listener calls.")
 	descImplicit        = descCounter("baton_implicit_boundaries_total", "Steps that stopped at a service task whose delegate this process lacks.")
 	descIncidentsOpen   = prometheus.NewDesc("baton_incidents_open", "Open incidents in the incident index (an entry resolved by cancelling its instance counts until a listing drops it).", nil, nil)
-	descBacklog         = prometheus.NewDesc("baton_backlog_jobs", "Jobs waiting on a task type's consumer, not yet delivered.", []string{"task_type"}, nil)
-	descInFlight        = prometheus.NewDesc("baton_inflight_jobs", "Jobs delivered on a task type's consumer and not yet acknowledged.", []string{"task_type"}, nil)
+	descBacklog         = prometheus.NewDesc("baton_backlog_jobs", "Jobs waiting on a task type's consumer, not yet delivered, by priority band.", []string{"task_type", "priority"}, nil)
+	descInFlight        = prometheus.NewDesc("baton_inflight_jobs", "Jobs delivered on a task type's consumer and not yet acknowledged, by priority band.", []string{"task_type", "priority"}, nil)
 )
 
 // engineCollector reads the engine's counters, and asks Redis and JetStream for gauges.
@@ -153,12 +153,12 @@ func (c *engineCollector) backlog(ctx context.Context, ch chan<- prometheus.Metr
 	}
 	infos := s.ListConsumers(ctx)
 	for info := range infos.Info() {
-		tt, ok := queue.TaskTypeOfConsumer(info.Name)
+		tt, band, ok := queue.TaskTypeOfConsumer(info.Name)
 		if !ok {
 			continue
 		}
-		ch <- prometheus.MustNewConstMetric(descBacklog, prometheus.GaugeValue, float64(info.NumPending), tt)
-		ch <- prometheus.MustNewConstMetric(descInFlight, prometheus.GaugeValue, float64(info.NumAckPending), tt)
+		ch <- prometheus.MustNewConstMetric(descBacklog, prometheus.GaugeValue, float64(info.NumPending), tt, band.String())
+		ch <- prometheus.MustNewConstMetric(descInFlight, prometheus.GaugeValue, float64(info.NumAckPending), tt, band.String())
 	}
 	if err := infos.Err(); err != nil && err != jetstream.ErrEndOfData {
 		return err

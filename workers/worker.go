@@ -31,6 +31,10 @@ type Config struct {
 	EngineType string
 	// Concurrency is how many jobs of one task type this worker runs at once. Default 16.
 	Concurrency int
+	// PriorityWeights are the shares of a task type's high, normal and low priority bands when
+	// all have jobs waiting (an empty band gives its turn away). Default DefaultPriorityWeights,
+	// 8:3:1; a weight below 1 counts as 1.
+	PriorityWeights [3]int
 	// StartMessages also consumes start messages (baton.start.>). Default false; `baton server`
 	// sets it.
 	StartMessages bool
@@ -56,6 +60,12 @@ type Config struct {
 }
 
 func (c *Config) defaults() {
+	if c.PriorityWeights == ([3]int{}) {
+		c.PriorityWeights = DefaultPriorityWeights
+	}
+	for i := range c.PriorityWeights {
+		c.PriorityWeights[i] = max(c.PriorityWeights[i], 1)
+	}
 	if c.Concurrency <= 0 {
 		c.Concurrency = 16
 	}
@@ -148,14 +158,17 @@ func (w *Worker) run(ctx context.Context) error {
 	var loops []*loop
 	for _, t := range w.Types() {
 		// Bind once now, so a bad configuration fails Run instead of a loop.
-		if _, err := w.q.JobConsumer(ctx, t); err != nil {
-			return err
+		for _, b := range queue.Bands {
+			if _, err := w.q.JobConsumerIn(ctx, t, b); err != nil {
+				return err
+			}
 		}
 		typ := t
 		loops = append(loops, &loop{w: w, name: "jobs " + t,
-			bind:   func(c context.Context) (jetstream.Consumer, error) { return w.q.JobConsumer(c, typ) },
-			handle: func(c context.Context, m jetstream.Msg) { w.handleJob(c, typ, m) },
-			paused: func(c context.Context) bool { return w.eng.TypePaused(c, typ) }})
+			bands:   w.bandBinders(typ),
+			weights: w.cfg.PriorityWeights[:],
+			handle:  func(c context.Context, m jetstream.Msg) { w.handleJob(c, typ, m) },
+			paused:  func(c context.Context) bool { return w.eng.TypePaused(c, typ) }})
 	}
 	if w.cfg.ExternalCommands {
 		if _, err := w.q.ExtCommands(ctx); err != nil {
@@ -218,6 +231,32 @@ func (w *Worker) run(ctx context.Context) error {
 	return nil
 }
 
+// watchPause calls drain once the loop's task type is paused (what was fetched is handled,
+// nothing more is), and reports whether it did; it watches until ctx ends.
+func (l *loop) watchPause(ctx context.Context, drain func()) *atomic.Bool {
+	paused := &atomic.Bool{}
+	if l.paused == nil {
+		return paused
+	}
+	go func() {
+		t := time.NewTicker(engine.SuspensionRefresh)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if l.isPaused(ctx) {
+					paused.Store(true)
+					drain()
+					return
+				}
+			}
+		}
+	}()
+	return paused
+}
+
 // errPaused ends a consume whose task type was paused.
 var errPaused = errors.New("task type paused")
 
@@ -231,6 +270,10 @@ type loop struct {
 	// paused, when set, says the loop must not fetch (a paused task type); it is asked every
 	// engine.SuspensionRefresh.
 	paused func(context.Context) bool
+	// bands, when set instead of bind, are a task type's priority bands' consumers (high,
+	// normal, low), pulled by weights.
+	bands   []func(context.Context) (jetstream.Consumer, error)
+	weights []int
 }
 
 // isPaused reports whether the loop's task type is paused.
@@ -269,7 +312,12 @@ func (l *loop) run(ctx, workCtx context.Context) error {
 			l.w.log.Info("task type resumed: fetching its jobs", zap.String("loop", l.name))
 			wasPaused = false
 		}
-		err := l.consume(ctx, n, msgs)
+		var err error
+		if l.bands != nil {
+			err = l.consumeBands(ctx, n, msgs)
+		} else {
+			err = l.consume(ctx, n, msgs)
+		}
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -304,28 +352,7 @@ func (l *loop) consume(ctx context.Context, n int, msgs chan<- jetstream.Msg) er
 	}
 	stop := context.AfterFunc(ctx, it.Drain)
 	defer stop()
-	var paused atomic.Bool
-	if l.paused != nil {
-		// Drain when the task type is paused: what was fetched is handled, nothing more is.
-		watchCtx, endWatch := context.WithCancel(ctx)
-		defer endWatch()
-		go func() {
-			t := time.NewTicker(engine.SuspensionRefresh)
-			defer t.Stop()
-			for {
-				select {
-				case <-watchCtx.Done():
-					return
-				case <-t.C:
-					if l.isPaused(watchCtx) {
-						paused.Store(true)
-						it.Drain()
-						return
-					}
-				}
-			}
-		}()
-	}
+	paused := l.watchPause(ctx, it.Drain)
 	for {
 		m, err := it.Next()
 		if err != nil {

@@ -82,6 +82,12 @@ func TestParseProblems(t *testing.T) {
     <sequenceFlow id="f" sourceRef="s" targetRef="e" />
     <endEvent id="e" />`),
 			[]wantProblem{{id: "s", msg: `a timer start event's cycle "${cycle}" cannot be an expression: it is scheduled at deploy, without variables; write the value`}}},
+		{"job priority that is no number", inlineModel(`    <startEvent id="s" />
+    <sequenceFlow id="f" sourceRef="s" targetRef="t" />
+    <serviceTask id="t" camunda:class="com.acme.Work" camunda:jobPriority="high" />
+    <sequenceFlow id="f2" sourceRef="t" targetRef="e" />
+    <endEvent id="e" />`),
+			[]wantProblem{{id: "t", msg: `camunda:jobPriority="high" is neither an integer nor an expression`}}},
 		{"timer start event with a numbered weekday", inlineModel(`    <startEvent id="s"><timerEventDefinition id="td"><timeCycle>0 0 9 ? * 2-6</timeCycle></timerEventDefinition></startEvent>
     <sequenceFlow id="f" sourceRef="s" targetRef="e" />
     <endEvent id="e" />`),

@@ -11,7 +11,7 @@ import (
 // work; the wire format is what the tags describe, so any msgpack library reads it.
 func (j *Job) EncodeMsgpack(enc *msgpack.Encoder) error {
 	w := msgpackmap.Writer{Enc: enc}
-	w.Len(9 + msgpackmap.Count(j.For != "", j.Fence != 0, j.User != nil, j.Msg != nil, j.Due != 0, j.Rep != 0, j.External, j.Vars != nil))
+	w.Len(9 + msgpackmap.Count(j.For != "", j.Fence != 0, j.User != nil, j.Msg != nil, j.Due != 0, j.Rep != 0, j.Priority != 0, j.External, j.Vars != nil))
 	w.Int("v", int64(j.V))
 	w.Str("id", j.ID)
 	w.Str("i", j.Instance)
@@ -38,6 +38,9 @@ func (j *Job) EncodeMsgpack(enc *msgpack.Encoder) error {
 	}
 	if j.Rep != 0 {
 		w.Int("rp", int64(j.Rep))
+	}
+	if j.Priority != 0 {
+		w.Int("pr", j.Priority)
 	}
 	if j.External {
 		w.Bool("xt", true)
@@ -90,6 +93,8 @@ func (j *Job) DecodeMsgpack(dec *msgpack.Decoder) error {
 			j.Due, err = dec.DecodeInt64()
 		case "rp":
 			j.Rep, err = dec.DecodeInt()
+		case "pr":
+			j.Priority, err = dec.DecodeInt64()
 		case "xt":
 			j.External, err = dec.DecodeBool()
 		case "vs":

@@ -113,6 +113,9 @@ type Job struct {
 	// Rep is how often the timer cycle of a Timer job fired before it (a non-interrupting
 	// boundary's R3/PT10M is armed again until it fired three times). Default 0.
 	Rep int `msgpack:"rp,omitempty"`
+	// Priority is the job priority (camunda:jobPriority): above 0 the job travels in its task
+	// type's high band, below 0 in the low band. Default 0.
+	Priority int64 `msgpack:"pr,omitempty"`
 	// External marks the Wait job of an external task: it is offered on baton.ext.task.<Type>.<ID>
 	// with Vars, the variables the task sees, to workers in any language.
 	External bool           `msgpack:"xt,omitempty"`

@@ -96,8 +96,9 @@ func (d *Definition) ID() string { return fmt.Sprintf("%s:%d", d.Key, d.Version)
 
 // Node is one flow node of a process.
 type Node struct {
-	asyncProgram *vm.Program
-	correlation  *vm.Program
+	asyncProgram    *vm.Program
+	correlation     *vm.Program
+	priorityProgram *vm.Program
 
 	ID   string   `msgpack:"id"`
 	Name string   `msgpack:"n,omitempty"`
@@ -120,8 +121,9 @@ type Node struct {
 	// Retries is Zeebe's task definition retries (0: not set): attempts in all, with the
 	// engine's backoff.
 	Retries int `msgpack:"rt,omitempty"`
-	// Priority is the job priority as modelled (camunda:jobPriority: a number or an expression);
-	// stored now, applied by priorities.
+	// Priority is the job priority as modelled (camunda:jobPriority: a whole number, or an
+	// expression evaluated when the job is created): above 0 its jobs travel in the task type's
+	// high band, below 0 in its low band.
 	Priority string `msgpack:"pr,omitempty"`
 	// Parent is the id of the embedded subprocess the node belongs to; empty for the process.
 	Parent string `msgpack:"par,omitempty"`

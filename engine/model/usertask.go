@@ -90,6 +90,9 @@ func (d *Definition) linkMessageCatch(n *Node, add func(line int, id, format str
 // CorrelationProgram is the compiled CorrelationKey, or nil.
 func (n *Node) CorrelationProgram() *vm.Program { return n.correlation }
 
+// PriorityProgram is the compiled Priority expression, or nil (none, or a constant).
+func (n *Node) PriorityProgram() *vm.Program { return n.priorityProgram }
+
 // linkTimer checks a timer event's time (see ParseTimer), unless it is an expression, evaluated
 // when the token arrives. A timer start event's time cannot be an expression: there are no
 // variables when it is scheduled, at deploy.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/dop251/goja"
@@ -281,6 +282,19 @@ func (d *Definition) Link() error {
 		if n.RetryCycle != "" {
 			if _, err := ParseRetryCycle(n.RetryCycle); err != nil {
 				add(n.Line, n.ID, "failedJobRetryTimeCycle: %v", err)
+			}
+		}
+		n.priorityProgram = nil
+		if p := strings.TrimSpace(n.Priority); p != "" {
+			if _, err := strconv.ParseInt(p, 10, 64); err != nil {
+				e := NormalizeExpression(p)
+				if e == p && !strings.HasPrefix(p, "${") && !strings.HasPrefix(p, "#{") {
+					add(n.Line, n.ID, "jobPriority %q: write a whole number such as 10, or an expression such as ${priority}", p)
+				} else if prog, err := expr.Compile(e, expr.AllowUndefinedVariables()); err != nil {
+					add(n.Line, n.ID, "jobPriority %q does not compile: %v", p, oneLine(err))
+				} else {
+					n.priorityProgram = prog
+				}
 			}
 		}
 	}
