@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/batonhq/baton/engine/job"
@@ -59,6 +60,9 @@ type Config struct {
 	ScriptTimeout time.Duration
 	// Observer, when set, is told about every committed job (for metrics and benchmarks).
 	Observer Observer
+	// TracerProvider, when set, receives OpenTelemetry spans of starts, jobs, delegates and
+	// commits (see tracing.go). Default none: no spans.
+	TracerProvider trace.TracerProvider
 	// CrashAfterCommit is for fault-injection tests only. When it returns true for a committed
 	// step, the engine skips publishing that step's jobs, as if the process had died between
 	// commit and publish. Default nil.
@@ -121,6 +125,7 @@ type Engine struct {
 	types  sync.Map // task type -> *TypeStats
 	susp   suspensions
 	retain retention
+	tracer trace.Tracer
 
 	mu        sync.RWMutex
 	delegates map[string]Delegate
@@ -132,7 +137,7 @@ type Engine struct {
 // New returns an Engine that keeps state in st and publishes jobs on q.
 func New(cfg Config, st *store.Store, q *queue.Queue, log *zap.Logger) *Engine {
 	cfg.defaults()
-	return &Engine{cfg: cfg, store: st, queue: q, log: log, delegates: map[string]Delegate{}}
+	return &Engine{cfg: cfg, store: st, queue: q, log: log, delegates: map[string]Delegate{}, tracer: tracerOf(cfg.TracerProvider)}
 }
 
 // Config returns the configuration in effect, defaults applied.
@@ -251,6 +256,7 @@ func (e *Engine) publish(ctx context.Context, jobs []*job.Job, envs [][]byte) {
 				e.log.Warn("offering an external task failed; the reconciler will", zap.String("job", j.ID), zap.Error(err))
 				continue
 			}
+			injectTrace(ctx, &m)
 			msgs = append(msgs, m)
 			continue
 		}
@@ -262,6 +268,7 @@ func (e *Engine) publish(ctx context.Context, jobs []*job.Job, envs [][]byte) {
 		if j.Kind == job.Timer {
 			m.At = time.UnixMilli(j.Due)
 		}
+		injectTrace(ctx, &m)
 		msgs = append(msgs, m)
 	}
 	if waits {

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"slices"
 	"time"
 
@@ -175,8 +177,11 @@ func (e *Engine) execute(ctx context.Context, l *Lease) (Result, error) {
 		// The commit must not be abandoned half-way by a cancelled context: its outcome decides
 		// whether the message is acked.
 		cctx := context.WithoutCancel(ctx)
+		_, cspan := e.tracer.Start(cctx, "commit", trace.WithAttributes(attribute.Int64("baton.expected_version", version),
+			attribute.Int("baton.new_jobs", len(entries))))
 		ver, _, err := e.store.Commit(cctx, store.Step{Instance: j.Instance, Job: j.ID, Fence: l.Fence,
 			ExpectedVersion: version, State: newBlob, Status: status, History: hist, NewJobs: entries, Cancel: r.cancel})
+		endSpan(cspan, err)
 		var conflict *store.ConflictError
 		switch {
 		case err == nil:

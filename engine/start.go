@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"time"
 
 	"go.uber.org/zap"
@@ -68,10 +70,15 @@ func DerivedInstanceID(processKey, idempotencyKey string) string {
 // at a boundary; then it commits that state and publishes the jobs. A delegate error before the
 // first boundary returns the error and stores nothing (DESIGN §2: one transaction). With an
 // async start event the caller runs no delegate at all.
-func (e *Engine) Start(ctx context.Context, req StartRequest) (StartResult, error) {
+func (e *Engine) Start(ctx context.Context, req StartRequest) (res StartResult, err error) {
 	if req.ProcessKey == "" {
 		return StartResult{}, fmt.Errorf("start: processKey is required")
 	}
+	ctx, span := e.tracer.Start(ctx, "start "+req.ProcessKey, trace.WithSpanKind(trace.SpanKindProducer))
+	defer func() {
+		span.SetAttributes(attribute.String("baton.instance", res.InstanceID), attribute.Bool("baton.created", res.Created))
+		endSpan(span, err)
+	}()
 	version := req.Version
 	if version == 0 {
 		v, err := e.store.LatestVersion(ctx, req.ProcessKey)

@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/batonhq/baton/engine/job"
@@ -89,7 +91,15 @@ func (e *Engine) Execute(ctx context.Context, l *Lease) (Result, error) {
 	ts := e.typeStats(l.Job.Type)
 	ts.Started.Add(1)
 	began := time.Now()
+	ctx, span := e.tracer.Start(ctx, "job "+l.Job.Type, trace.WithSpanKind(trace.SpanKindConsumer),
+		trace.WithAttributes(append(jobAttributes(l.Job), attribute.Int("baton.attempt", l.Attempt))...))
 	res, err := e.execute(ctx, l)
+	spanErr := err
+	if err == nil {
+		span.SetAttributes(attribute.String("baton.outcome", res.Outcome.String()))
+		spanErr = res.Err // a failed attempt
+	}
+	endSpan(span, spanErr)
 	switch {
 	case err != nil:
 	case res.Outcome == Committed:

@@ -46,6 +46,8 @@ func (w *Worker) handleJob(ctx context.Context, taskType string, msg jetstream.M
 		_ = msg.NakWithDelay(early)
 		return
 	}
+	// The job's spans continue the trace of the step that published it.
+	ctx = engine.ExtractTrace(ctx, msg.Headers())
 	// Fields are built only when something is logged: zap's With encodes them eagerly, which
 	// costs more than a claim on the hot path.
 	log := jobLogger{w.log, j}

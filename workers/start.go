@@ -37,7 +37,8 @@ func (w *Worker) handleStart(ctx context.Context, msg jetstream.Msg) {
 	}
 	req := engine.StartRequest{ProcessKey: key, Version: sm.Version, BusinessKey: sm.BusinessKey,
 		Variables: sm.Variables, InstanceID: engine.DerivedInstanceID(key, idem)}
-	res, err := w.eng.Start(ctx, req)
+	// A publisher's traceparent header makes the instance's trace continue the publisher's.
+	res, err := w.eng.Start(engine.ExtractTrace(ctx, msg.Headers()), req)
 	var de *engine.DelegateError
 	switch {
 	case err == nil:

@@ -141,6 +141,11 @@ func runDev(cmd *cobra.Command, g *globals, f devFlags) error {
 	devCfg.Engine.ExternalTaskTypes = g.external // the embedded servers need no credentials
 	metrics := telemetry.NewMetrics()
 	devCfg.Engine.Observer = metrics
+	flush, err := g.tracing(ctx, &devCfg, "baton-dev")
+	if err != nil {
+		return err
+	}
+	defer flush()
 	cfg := baton.ConfigFromEnv(devCfg)
 	c, err := baton.Connect(ctx, cfg)
 	if err != nil {

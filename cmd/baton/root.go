@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/batonhq/baton/pkg/baton"
+	"github.com/batonhq/baton/telemetry"
 )
 
 // globals are the connection and logging flags every command shares.
@@ -24,6 +25,7 @@ type globals struct {
 	logLevel   string
 	logJSON    bool
 	external   []string
+	otlp       string
 	configFile string
 	// Credentials and TLS of NATS and Redis.
 	nats  natsAuth
@@ -82,6 +84,7 @@ and it wins over the environment.`,
 		}
 		return applyConfigFile(cmd, path)
 	}
+	pf.StringVar(&g.otlp, "otlp-endpoint", "", "OTLP/HTTP endpoint for OpenTelemetry traces of server, worker and dev, such as http://otel-collector:4318 (env OTEL_EXPORTER_OTLP_ENDPOINT; default none: no traces)")
 	pf.StringSliceVar(&g.external, "external-types", nil, "task types whose service tasks are external tasks, as if modelled camunda:type=\"external\"; every server, worker and CLI call must agree (env BATON_EXTERNAL_TYPES)")
 	root.AddCommand(newInstancesCommand(g), newSuspendCommand(g), newActivateCommand(g), newSuspensionsCommand(g), newTimersCommand(g), newIncidentsCommand(g), newDeadLettersCommand(g), newDevCommand(g), newServerCommand(g), newWorkerCommand(g), newDeployCommand(g),
 		newStartCommand(g), newInstanceCommand(g), newTasksCommand(g), newCompleteCommand(g), newCorrelateCommand(g), newSignalCommand(g), newVarsCommand(g), newModifyCommand(g), newBenchCommand(g))
@@ -172,4 +175,19 @@ func printJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// tracing sets up OpenTelemetry tracing for a long-running command when --otlp-endpoint or the
+// OTEL_EXPORTER_OTLP_* variables ask for it, and returns the function that flushes its spans.
+func (g *globals) tracing(ctx context.Context, cfg *baton.Config, service string) (func(), error) {
+	tp, err := telemetry.NewTracerProvider(ctx, g.otlp, service)
+	if err != nil || tp == nil {
+		return func() {}, err
+	}
+	cfg.Engine.TracerProvider = tp
+	return func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = tp.Shutdown(sctx)
+	}, nil
 }

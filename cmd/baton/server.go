@@ -133,6 +133,11 @@ func runWorker(cmd *cobra.Command, g *globals, rf *runtimeFlags, wc baton.Worker
 	rf.apply(&cfg)
 	metrics := telemetry.NewMetrics()
 	cfg.Engine.Observer = metrics
+	flush, err := g.tracing(cmd.Context(), &cfg, "baton-"+cmd.Name())
+	if err != nil {
+		return err
+	}
+	defer flush()
 	c, err := baton.Connect(cmd.Context(), cfg)
 	if err != nil {
 		return err
