@@ -13,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/batonhq/baton/api"
 	"github.com/batonhq/baton/engine"
 	"github.com/batonhq/baton/examples/order"
 	"github.com/batonhq/baton/pkg/baton"
@@ -547,5 +548,74 @@ func TestAConfigFileSetsFlagsTheCommandLineLeftUnset(t *testing.T) {
 	}
 	if _, err := run(t, env, "--config", bad, "timers"); err == nil || !strings.Contains(err.Error(), "bad.yaml") {
 		t.Fatalf("malformed YAML: %v", err)
+	}
+}
+
+func TestTheCommandLineWorksThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	env := batontest.New(t)
+	c := env.Client(env.Config())
+	srv := api.New(api.Config{Addr: "127.0.0.1:0", API: true, Token: "s3cret"}, c, nil, env.Log)
+	ln, err := srv.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	t.Cleanup(func() { cancel(); <-done })
+	viaAPI := func(args ...string) (string, error) {
+		return run(t, env, append([]string{"--api", "http://" + ln.Addr().String(), "--api-token", "s3cret"}, args...)...)
+	}
+	file := filepath.Join(t.TempDir(), "approve.bpmn")
+	if err := os.WriteFile(file, []byte(`<?xml version="1.0"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d">
+  <process id="approve" isExecutable="true">
+    <startEvent id="s"/>
+    <sequenceFlow id="f0" sourceRef="s" targetRef="Approve"/>
+    <userTask id="Approve" camunda:candidateGroups="sales"/>
+    <sequenceFlow id="f1" sourceRef="Approve" targetRef="e"/>
+    <endEvent id="e"/>
+  </process>
+</definitions>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := viaAPI("deploy", file); err != nil || !strings.Contains(out, "approve version 1 (deployed)") {
+		t.Fatalf("deploy: %q %v", out, err)
+	}
+	out, err := viaAPI("start", "approve", "--business-key", "o-5", "--var", "amount=12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSpace(out)
+	var tasks []struct{ ID string }
+	out, err = viaAPI("tasks", "list", "--group", "sales", "-o", "json")
+	if err != nil || json.Unmarshal([]byte(out), &tasks) != nil || len(tasks) != 1 {
+		t.Fatalf("tasks: %q %v", out, err)
+	}
+	if _, err := viaAPI("tasks", "claim", tasks[0].ID, "--user", "ann"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := viaAPI("vars", "get", id); err != nil || !strings.Contains(out, "amount") {
+		t.Fatalf("vars: %q %v", out, err)
+	}
+	if _, err := viaAPI("tasks", "complete", tasks[0].ID, "--var", "approved=true"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := viaAPI("tasks", "complete", tasks[0].ID); err == nil || !strings.Contains(err.Error(), "nothing waits") {
+		t.Fatalf("completing twice: %v", err)
+	}
+	if out, err := viaAPI("instance", "show", id, "-o", "json"); err != nil || !strings.Contains(out, `"status": "completed"`) || !strings.Contains(out, `"approved": true`) {
+		t.Fatalf("instance: %q %v", out, err)
+	}
+	if out, err := viaAPI("instances", "--business-key", "o-5"); err != nil || !strings.Contains(out, id) {
+		t.Fatalf("instances: %q %v", out, err)
+	}
+	if out, err := viaAPI("incidents", "list"); err != nil || !strings.Contains(out, "no open incidents") {
+		t.Fatalf("incidents: %q %v", out, err)
+	}
+	// A wrong token is refused, with the server's words.
+	if _, err := run(t, env, "--api", "http://"+ln.Addr().String(), "--api-token", "nope", "instances"); err == nil || !strings.Contains(err.Error(), "bearer token is required") {
+		t.Fatalf("a wrong token: %v", err)
 	}
 }

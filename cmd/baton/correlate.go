@@ -54,7 +54,7 @@ Nats-Msg-Id header is the message id), with a msgpack or JSON body:
 			default:
 				req.TTL = ttl
 			}
-			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
+			return g.withClient(cmd, output, []string{"table", "json"}, func(c backend) error {
 				res, err := c.Correlate(cmd.Context(), req)
 				if err != nil {
 					return err

@@ -53,7 +53,7 @@ more).`,
 			if limit < 1 || limit > 1000 {
 				return fmt.Errorf("--limit %d: want 1 to 1000", limit)
 			}
-			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
+			return g.withClient(cmd, output, []string{"table", "json"}, func(c backend) error {
 				list, next, err := c.DeadLetters(cmd.Context(), after, limit)
 				if err != nil {
 					return err
@@ -112,7 +112,7 @@ decoded from msgpack or JSON when it is either, as text when it is text, else in
 			if err != nil {
 				return err
 			}
-			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
+			return g.withClient(cmd, output, []string{"table", "json"}, func(c backend) error {
 				d, err := c.DeadLetter(cmd.Context(), seq)
 				if err != nil {
 					return err
@@ -171,7 +171,7 @@ a message dead-lettered because it names no deployed process needs the deploymen
 			if err != nil {
 				return err
 			}
-			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
+			return g.withClient(cmd, output, []string{"table", "json"}, func(c backend) error {
 				d, err := c.RequeueDeadLetter(cmd.Context(), seq)
 				if err != nil {
 					return err
@@ -200,7 +200,7 @@ func newDeadDeleteCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
+			return g.withClient(cmd, output, []string{"table", "json"}, func(c backend) error {
 				if err := c.DeleteDeadLetter(cmd.Context(), seq); err != nil {
 					return err
 				}

@@ -45,7 +45,7 @@ commits. --dry-run parses and explains without connecting or storing anything.`,
 			if dryRun {
 				return printExplain(cmd.OutOrStdout(), parsed, output)
 			}
-			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
+			return g.withClient(cmd, output, []string{"table", "json"}, func(c backend) error {
 				rows, err := deploy(cmd, c, parsed)
 				if err != nil {
 					return err
@@ -105,10 +105,20 @@ type deployedRow struct {
 	Unchanged bool   `json:"unchanged"`
 }
 
-func deploy(cmd *cobra.Command, c *baton.Client, parsed []parsedFile) ([]deployedRow, error) {
+// deploy deploys the parsed files: directly the definitions parsed here, or through the API
+// each file again (the server parses it too).
+func deploy(cmd *cobra.Command, c backend, parsed []parsedFile) ([]deployedRow, error) {
 	rows := []deployedRow{}
 	for _, p := range parsed {
-		deps, err := c.Engine().Deploy(cmd.Context(), p.defs)
+		var (
+			deps []baton.Deployed
+			err  error
+		)
+		if direct, ok := c.(*baton.Client); ok {
+			deps, err = direct.Engine().Deploy(cmd.Context(), p.defs)
+		} else {
+			deps, err = c.DeployFile(cmd.Context(), p.file)
+		}
 		if err != nil {
 			return nil, err
 		}

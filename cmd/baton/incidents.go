@@ -42,7 +42,7 @@ activityId, taskType, tokenId, error, attempts and time (Unix milliseconds).`,
   baton incidents list --process invoice --activity Charge -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
+			return g.withClient(cmd, output, []string{"table", "json"}, func(c backend) error {
 				list, err := c.Incidents(cmd.Context(), f)
 				if err != nil {
 					return err
@@ -100,7 +100,7 @@ fails with "the job has no open incident".`,
 				return err
 			}
 			req.JobID, req.Variables = args[0], variables
-			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
+			return g.withClient(cmd, output, []string{"table", "json"}, func(c backend) error {
 				err := c.RetryIncident(cmd.Context(), req)
 				if errors.Is(err, baton.ErrNoIncident) {
 					return fmt.Errorf("%w (list the open ones with: baton incidents list)", err)

@@ -29,7 +29,7 @@ incidents and history (activity start and end events in commit order).`,
 		Example: `  baton instance show 3f2c9a0e5b7d4c1e8f6a2b3c4d5e6f70 -o json`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
+			return g.withClient(cmd, output, []string{"table", "json"}, func(c backend) error {
 				v, err := c.Instance(cmd.Context(), args[0])
 				if baton.IsNotFound(err) {
 					return fmt.Errorf("no instance %q", args[0])
@@ -63,7 +63,7 @@ parent.`,
 		Example: `  baton instance cancel 3f2c9a0e5b7d4c1e8f6a2b3c4d5e6f70`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
+			return g.withClient(cmd, output, []string{"table", "json"}, func(c backend) error {
 				res, err := c.Cancel(cmd.Context(), args[0])
 				if baton.IsNotFound(err) {
 					return fmt.Errorf("no instance %q", args[0])

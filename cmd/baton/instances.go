@@ -49,7 +49,7 @@ id, processKey, definitionVersion, businessKey, status, started, ended, suspende
 			if f.Limit < 1 || f.Limit > 1000 {
 				return fmt.Errorf("--limit %d: want 1 to 1000", f.Limit)
 			}
-			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
+			return g.withClient(cmd, output, []string{"table", "json"}, func(c backend) error {
 				list, err := c.Instances(cmd.Context(), f)
 				if err != nil {
 					return err

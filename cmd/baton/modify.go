@@ -61,7 +61,7 @@ their next commit, without delegates: a service task becomes a job for the worke
 			if len(req.Instructions) == 0 && len(variables) == 0 {
 				return errors.New("give at least one of --cancel, --move, --start-before, --start-after or --var")
 			}
-			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
+			return g.withClient(cmd, output, []string{"table", "json"}, func(c backend) error {
 				res, err := c.Modify(cmd.Context(), req)
 				if baton.IsNotFound(err) {
 					return fmt.Errorf("no instance %q", args[0])

@@ -26,6 +26,7 @@ type globals struct {
 	logJSON    bool
 	external   []string
 	otlp       string
+	api, token string
 	configFile string
 	// Credentials and TLS of NATS and Redis.
 	nats  natsAuth
@@ -84,6 +85,8 @@ and it wins over the environment.`,
 		}
 		return applyConfigFile(cmd, path)
 	}
+	pf.StringVar(&g.api, "api", "", "do the work through this server's HTTP API, such as http://baton:8080, instead of NATS and Redis (env BATON_API_URL)")
+	pf.StringVar(&g.token, "api-token", "", "the API's bearer token: what --api sends, and what baton server requires of /v1 requests (env BATON_API_TOKEN; default none)")
 	pf.StringVar(&g.otlp, "otlp-endpoint", "", "OTLP/HTTP endpoint for OpenTelemetry traces of server, worker and dev, such as http://otel-collector:4318 (env OTEL_EXPORTER_OTLP_ENDPOINT; default none: no traces)")
 	pf.StringSliceVar(&g.external, "external-types", nil, "task types whose service tasks are external tasks, as if modelled camunda:type=\"external\"; every server, worker and CLI call must agree (env BATON_EXTERNAL_TYPES)")
 	root.AddCommand(newInstancesCommand(g), newSuspendCommand(g), newActivateCommand(g), newSuspensionsCommand(g), newTimersCommand(g), newIncidentsCommand(g), newDeadLettersCommand(g), newDevCommand(g), newServerCommand(g), newWorkerCommand(g), newDeployCommand(g),
@@ -138,19 +141,6 @@ func (g *globals) connect(ctx context.Context) (*baton.Client, *zap.Logger, erro
 		return nil, nil, err
 	}
 	return c, log, nil
-}
-
-// withClient checks --output against formats, connects, runs f and closes the connection.
-func (g *globals) withClient(cmd *cobra.Command, output string, formats []string, f func(*baton.Client) error) error {
-	if err := checkOutput(output, formats...); err != nil {
-		return err
-	}
-	c, _, err := g.connect(cmd.Context())
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	return f(c)
 }
 
 // outputFlag adds -o/--output with the given formats; the first is the default.

@@ -25,13 +25,12 @@ type runtimeFlags struct {
 	maxAttempts  int
 	replicas     int
 	httpAddr     string
-	apiToken     string
 	retainEnded  time.Duration
 	retainArch   time.Duration
 }
 
 // register adds the flags; httpAddr is the default listen address of the HTTP server, and api
-// says whether it serves the /v1 API (then --api-token exists too).
+// says whether it serves the /v1 API (guarded by the global --api-token).
 func (r *runtimeFlags) register(cmd *cobra.Command, httpAddr string, api bool) {
 	f := cmd.Flags()
 	what := "/healthz, /readyz and /metrics"
@@ -39,7 +38,6 @@ func (r *runtimeFlags) register(cmd *cobra.Command, httpAddr string, api bool) {
 		f.DurationVar(&r.retainEnded, "retain-ended", 24*time.Hour, "how long an ended instance keeps its hot keys before it is archived (negative: for ever)")
 		f.DurationVar(&r.retainArch, "retain-archive", 30*24*time.Hour, "how long an archived instance's record stays in Redis")
 		what = "the /v1 API, " + what
-		f.StringVar(&r.apiToken, "api-token", "", "bearer token that /v1 requests must carry (env BATON_API_TOKEN; default none: the API is open)")
 	}
 	f.StringVar(&r.httpAddr, "http", httpAddr, "listen address of the HTTP server ("+what+"); empty: none")
 	f.IntVar(&r.concurrency, "concurrency", 16, "jobs of one task type this process runs at once")
@@ -156,7 +154,7 @@ func runWorker(cmd *cobra.Command, g *globals, rf *runtimeFlags, wc baton.Worker
 	if rf.httpAddr == "" {
 		return c.RunWorker(cmd.Context(), wc)
 	}
-	token := rf.apiToken
+	token := g.token
 	if token == "" {
 		token = os.Getenv("BATON_API_TOKEN")
 	}

@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/batonhq/baton/pkg/baton"
 )
 
 func newSignalCommand(g *globals) *cobra.Command {
@@ -29,7 +27,7 @@ a process broadcast the same way.`,
 			if err != nil {
 				return err
 			}
-			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
+			return g.withClient(cmd, output, []string{"table", "json"}, func(c backend) error {
 				res, err := c.Signal(cmd.Context(), args[0], variables)
 				if err != nil {
 					return err

@@ -41,7 +41,7 @@ once. Process, activity and task-type suspensions reach every engine within a se
   baton suspend --type invoice.archive`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
+			return g.withClient(cmd, output, []string{"table", "json"}, func(c backend) error {
 				if err := c.Suspend(cmd.Context(), s); err != nil {
 					return err
 				}
@@ -72,7 +72,7 @@ parked jobs again (a job still suspended by another scope is parked again).`,
   baton activate --type invoice.archive`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
+			return g.withClient(cmd, output, []string{"table", "json"}, func(c backend) error {
 				n, err := c.Activate(cmd.Context(), s)
 				if err != nil {
 					return err
@@ -100,7 +100,7 @@ func newSuspensionsCommand(g *globals) *cobra.Command {
 		Example: `  baton suspensions -o json`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
+			return g.withClient(cmd, output, []string{"table", "json"}, func(c backend) error {
 				list, err := c.Suspensions(cmd.Context())
 				if err != nil {
 					return err

@@ -53,7 +53,7 @@ created.`,
 				}
 				f.DueBefore = t
 			}
-			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
+			return g.withClient(cmd, output, []string{"table", "json"}, func(c backend) error {
 				tasks, err := c.Tasks(cmd.Context(), f)
 				if err != nil {
 					return err
@@ -116,7 +116,7 @@ func newTasksClaimCommand(g *globals) *cobra.Command {
 			if strings.TrimSpace(user) == "" {
 				return errors.New("--user is required")
 			}
-			return g.withClient(cmd, "table", []string{"table"}, func(c *baton.Client) error {
+			return g.withClient(cmd, "table", []string{"table"}, func(c backend) error {
 				if err := c.ClaimTask(cmd.Context(), args[0], user); err != nil {
 					return err
 				}
@@ -136,7 +136,7 @@ func newTasksUnclaimCommand(g *globals) *cobra.Command {
 		Example: `  baton tasks unclaim 3f2c9a0e5b7d4c1e8f6a2b3c4d5e6f70:3:0`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withClient(cmd, "table", []string{"table"}, func(c *baton.Client) error {
+			return g.withClient(cmd, "table", []string{"table"}, func(c backend) error {
 				if err := c.UnclaimTask(cmd.Context(), args[0]); err != nil {
 					return err
 				}
@@ -210,7 +210,7 @@ func runComplete(cmd *cobra.Command, g *globals, output string, vars []string, r
 		return err
 	}
 	req.Variables = variables
-	return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
+	return g.withClient(cmd, output, []string{"table", "json"}, func(c backend) error {
 		res, err := c.Complete(cmd.Context(), req)
 		if err != nil {
 			return err

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/batonhq/baton/pkg/baton"
 )
 
 func newTimersCommand(g *globals) *cobra.Command {
@@ -23,7 +21,7 @@ server running, nothing starts, and a timer that came due meanwhile fires once w
   baton timers -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
+			return g.withClient(cmd, output, []string{"table", "json"}, func(c backend) error {
 				timers, err := c.StartTimers(cmd.Context())
 				if err != nil {
 					return err

@@ -31,7 +31,7 @@ scopes' (input mappings, subprocess, multi-instance) over the process's. Token i
 		Example: `  baton vars get 3f2c9a0e5b7d4c1e8f6a2b3c4d5e6f70 -o json`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withClient(cmd, output, []string{"table", "json"}, func(c *baton.Client) error {
+			return g.withClient(cmd, output, []string{"table", "json"}, func(c backend) error {
 				v, err := c.Variables(cmd.Context(), args[0], token)
 				if baton.IsNotFound(err) {
 					return fmt.Errorf("no instance %q", args[0])
@@ -71,7 +71,7 @@ else on the process; with --token, in that token's nearest scope. The changes ap
 			if err != nil {
 				return err
 			}
-			return g.withClient(cmd, "table", []string{"table"}, func(c *baton.Client) error {
+			return g.withClient(cmd, "table", []string{"table"}, func(c backend) error {
 				err := c.SetVariables(cmd.Context(), baton.SetVariablesRequest{InstanceID: args[0], TokenID: token, Variables: variables})
 				if baton.IsNotFound(err) {
 					return fmt.Errorf("no instance %q", args[0])
@@ -97,7 +97,7 @@ scope's token (empty: the process). --name keeps one variable's.`,
 		Example: `  baton vars history 3f2c9a0e5b7d4c1e8f6a2b3c4d5e6f70 --name amount`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withClient(cmd, histOutput, []string{"table", "json"}, func(c *baton.Client) error {
+			return g.withClient(cmd, histOutput, []string{"table", "json"}, func(c backend) error {
 				h, err := c.VariableHistory(cmd.Context(), args[0], name)
 				if baton.IsNotFound(err) {
 					return fmt.Errorf("no instance %q", args[0])
