@@ -278,6 +278,27 @@ func (c *Client) Signal(ctx context.Context, name string, vars map[string]any) (
 	return out, err
 }
 
+// Jobs lists outstanding jobs.
+func (c *Client) Jobs(ctx context.Context, f baton.JobFilter) ([]baton.OutstandingJob, error) {
+	q := url.Values{}
+	set(q, "taskType", f.TaskType)
+	set(q, "processKey", f.ProcessKey)
+	set(q, "instanceId", f.InstanceID)
+	set(q, "activityId", f.ActivityID)
+	if f.Incident {
+		q.Set("incident", "true")
+	}
+	if f.Leased {
+		q.Set("leased", "true")
+	}
+	if f.Limit > 0 {
+		q.Set("limit", strconv.Itoa(f.Limit))
+	}
+	var out struct{ Jobs []baton.OutstandingJob }
+	err := c.do(ctx, "GET", "/v1/jobs?"+q.Encode(), nil, &out)
+	return out.Jobs, err
+}
+
 // Incidents lists open incidents.
 func (c *Client) Incidents(ctx context.Context, f baton.IncidentFilter) ([]baton.OpenIncident, error) {
 	q := url.Values{}

@@ -33,6 +33,7 @@ var routes = []route{
 	{"POST", "/v1/completions", (*Server).complete},
 	{"POST", "/v1/messages", (*Server).correlate},
 	{"POST", "/v1/signals", (*Server).signal},
+	{"GET", "/v1/jobs", (*Server).jobs},
 	{"GET", "/v1/incidents", (*Server).incidents},
 	{"POST", "/v1/incidents/{jobId}/retry", (*Server).retryIncident},
 	{"GET", "/v1/timers", (*Server).timers},

@@ -158,3 +158,28 @@ func TestSuspendNamesWhatIsWrongWithTheScope(t *testing.T) {
 		t.Errorf("suspend an unknown instance: %v", err)
 	}
 }
+
+func TestJobsListsWaitingAndParkedJobsWithFilters(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, _, _ := suspendSetup(t)
+	var ids []string
+	for range 3 {
+		res, err := c.Start(ctx, baton.StartRequest{ProcessKey: "p"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, res.InstanceID)
+	}
+	// No worker runs: the three jobs wait on their subject.
+	all, err := c.Jobs(ctx, baton.JobFilter{TaskType: "work"})
+	if err != nil || len(all) != 3 || all[0].Kind != "before" || all[0].ActivityID != "A" || all[0].Leased {
+		t.Fatalf("jobs %+v %v", all, err)
+	}
+	one, _ := c.Jobs(ctx, baton.JobFilter{InstanceID: ids[1]})
+	none, _ := c.Jobs(ctx, baton.JobFilter{TaskType: "other"})
+	limited, _ := c.Jobs(ctx, baton.JobFilter{Limit: 2})
+	if len(one) != 1 || one[0].InstanceID != ids[1] || len(none) != 0 || len(limited) != 2 {
+		t.Fatalf("by instance %+v, other type %+v, limited %d", one, none, len(limited))
+	}
+}

@@ -30,7 +30,17 @@ func (l *loop) consumeBands(ctx context.Context, n int, msgs chan<- jetstream.Ms
 		if err != nil {
 			return err
 		}
-		it, err := cons.Messages(jetstream.PullMaxMessages(max(n, 2)))
+		// The high band prefetches deeper, so that a high job is at hand whenever a handler
+		// is free (the weights then decide); the low band shallower, so that its jobs wait in
+		// JetStream rather than here.
+		prefetch := max(n, 2)
+		switch queue.Bands[i] {
+		case queue.High:
+			prefetch = max(2*n, 8)
+		case queue.Low:
+			prefetch = max(n/4, 1)
+		}
+		it, err := cons.Messages(jetstream.PullMaxMessages(prefetch))
 		if err != nil {
 			return fmt.Errorf("%s: %w", l.name, err)
 		}

@@ -28,6 +28,7 @@ type backend interface {
 	Complete(ctx context.Context, req baton.CompleteRequest) (baton.CompleteResult, error)
 	Correlate(ctx context.Context, req baton.CorrelateRequest) (baton.CorrelateResult, error)
 	Signal(ctx context.Context, name string, vars map[string]any) (baton.SignalResult, error)
+	Jobs(ctx context.Context, f baton.JobFilter) ([]baton.OutstandingJob, error)
 	Incidents(ctx context.Context, f baton.IncidentFilter) ([]baton.OpenIncident, error)
 	RetryIncident(ctx context.Context, req baton.RetryRequest) error
 	StartTimers(ctx context.Context) ([]baton.StartTimer, error)

@@ -619,3 +619,28 @@ func TestTheCommandLineWorksThroughTheAPI(t *testing.T) {
 		t.Fatalf("a wrong token: %v", err)
 	}
 }
+
+func TestJobsListsOutstandingJobsFromTheCommandLine(t *testing.T) {
+	t.Parallel()
+	env := batontest.New(t)
+	file := filepath.Join(t.TempDir(), "order.bpmn")
+	if err := os.WriteFile(file, order.BPMN, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, env, "deploy", file); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t, env, "jobs"); err != nil || !strings.Contains(out, "no jobs match") {
+		t.Fatalf("jobs before: %q %v", out, err)
+	}
+	if _, err := run(t, env, "start", "order", "--var", "amount=10"); err != nil {
+		t.Fatal(err)
+	}
+	// Nobody serves the order's task types here: its first job waits.
+	if out, err := run(t, env, "jobs", "--process", "order"); err != nil || !strings.Contains(out, "waiting") || !strings.Contains(out, "order") {
+		t.Fatalf("jobs: %q %v", out, err)
+	}
+	if _, err := run(t, env, "jobs", "--limit", "0"); err == nil || !strings.Contains(err.Error(), "want 1 to 1000") {
+		t.Fatalf("--limit 0: %v", err)
+	}
+}

@@ -89,7 +89,7 @@ and it wins over the environment.`,
 	pf.StringVar(&g.token, "api-token", "", "the API's bearer token: what --api sends, and what baton server requires of /v1 requests (env BATON_API_TOKEN; default none)")
 	pf.StringVar(&g.otlp, "otlp-endpoint", "", "OTLP/HTTP endpoint for OpenTelemetry traces of server, worker and dev, such as http://otel-collector:4318 (env OTEL_EXPORTER_OTLP_ENDPOINT; default none: no traces)")
 	pf.StringSliceVar(&g.external, "external-types", nil, "task types whose service tasks are external tasks, as if modelled camunda:type=\"external\"; every server, worker and CLI call must agree (env BATON_EXTERNAL_TYPES)")
-	root.AddCommand(newInstancesCommand(g), newSuspendCommand(g), newActivateCommand(g), newSuspensionsCommand(g), newTimersCommand(g), newIncidentsCommand(g), newDeadLettersCommand(g), newDevCommand(g), newServerCommand(g), newWorkerCommand(g), newDeployCommand(g),
+	root.AddCommand(newInstancesCommand(g), newJobsCommand(g), newSuspendCommand(g), newActivateCommand(g), newSuspensionsCommand(g), newTimersCommand(g), newIncidentsCommand(g), newDeadLettersCommand(g), newDevCommand(g), newServerCommand(g), newWorkerCommand(g), newDeployCommand(g),
 		newStartCommand(g), newInstanceCommand(g), newTasksCommand(g), newCompleteCommand(g), newCorrelateCommand(g), newSignalCommand(g), newVarsCommand(g), newModifyCommand(g), newBenchCommand(g))
 	return root
 }

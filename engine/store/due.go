@@ -123,3 +123,13 @@ func (s *Store) RepairDue(ctx context.Context, checkAt time.Time) (int, error) {
 	}
 	return int(added.Load()), nil
 }
+
+// DueJobs returns up to limit job ids of the due index (every outstanding job not waiting for an
+// operator), by when the reconciler looks at them next.
+func (s *Store) DueJobs(ctx context.Context, limit int) ([]string, error) {
+	ids, err := s.rdb.ZRange(ctx, s.due, 0, int64(limit)-1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	return ids, nil
+}

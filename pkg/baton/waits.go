@@ -238,3 +238,16 @@ type (
 func (c *Client) Instances(ctx context.Context, f InstanceFilter) ([]InstanceSummary, error) {
 	return c.eng.Instances(ctx, f)
 }
+
+// Jobs.
+type (
+	// OutstandingJob is one job in an outbox, with its instance.
+	OutstandingJob = engine.OutstandingJob
+	// JobFilter narrows Jobs: task type, process, instance, activity, incident, leased, limit.
+	JobFilter = engine.JobFilter
+)
+
+// Jobs lists outstanding jobs matching f.
+func (c *Client) Jobs(ctx context.Context, f JobFilter) ([]OutstandingJob, error) {
+	return c.eng.Jobs(ctx, f)
+}
