@@ -103,6 +103,11 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 			t.Errorf("backlog of the %s band: %v, want 0", band, got)
 		}
 	}
+	for status, want := range map[string]float64{"completed": 5, "incident": 1, "running": 0} {
+		if got := s.mustMetric(scrape, "baton_instances", `status="`+status+`"`); got != want {
+			t.Errorf("baton_instances{status=%q} = %v, want %v", status, got, want)
+		}
+	}
 	if got := s.mustMetric(scrape, "baton_incidents_open", ""); got != 1 {
 		t.Errorf("baton_incidents_open = %v, want 1", got)
 	}

@@ -251,3 +251,34 @@ func summaryView(s store.InstanceSummary) (InstanceSummary, bool) {
 	}
 	return v, true
 }
+
+// CountInstances counts the newest max instances of the index by status ("running",
+// "incident", "completed", "cancelled", and "archived" for those only their archive record is
+// left), reading their hashes in pages of 1000.
+func (e *Engine) CountInstances(ctx context.Context, max int) (map[string]int, error) {
+	counts := map[string]int{}
+	const page = 1000
+	for offset := 0; offset < max; offset += page {
+		ids, err := e.store.InstanceIDs(ctx, time.Time{}, time.Time{}, true, offset, min(page, max-offset))
+		if err != nil {
+			return nil, err
+		}
+		sums, err := e.store.Summaries(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range sums {
+			switch {
+			case s.Gone:
+			case s.Archived:
+				counts["archived"]++
+			default:
+				counts[s.Status]++
+			}
+		}
+		if len(ids) < page {
+			break
+		}
+	}
+	return counts, nil
+}

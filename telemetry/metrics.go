@@ -7,6 +7,7 @@ package telemetry
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -95,6 +96,7 @@ var (
 	descImplicit        = descCounter("baton_implicit_boundaries_total", "Steps that stopped at a service task whose delegate this process lacks.")
 	descIncidentsOpen   = prometheus.NewDesc("baton_incidents_open", "Open incidents in the incident index (an entry resolved by cancelling its instance counts until a listing drops it).", nil, nil)
 	descBacklog         = prometheus.NewDesc("baton_backlog_jobs", "Jobs waiting on a task type's consumer, not yet delivered, by priority band.", []string{"task_type", "priority"}, nil)
+	descInstances       = prometheus.NewDesc("baton_instances", "Instances by status, counted among the newest 100000 of the instance index at most every 30s (archived: only the record is left).", []string{"status"}, nil)
 	descInFlight        = prometheus.NewDesc("baton_inflight_jobs", "Jobs delivered on a task type's consumer and not yet acknowledged, by priority band.", []string{"task_type", "priority"}, nil)
 )
 
@@ -102,12 +104,39 @@ var (
 type engineCollector struct {
 	eng *engine.Engine
 	log *zap.Logger
+
+	mu       sync.Mutex
+	counted  time.Time
+	byStatus map[string]int
+}
+
+// instanceCountEvery and instanceCountMax bound the cost of baton_instances.
+const (
+	instanceCountEvery = 30 * time.Second
+	instanceCountMax   = 100000
+)
+
+// instances returns the instance counts by status, counted again when older than
+// instanceCountEvery.
+func (c *engineCollector) instances(ctx context.Context) map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if time.Since(c.counted) < instanceCountEvery && c.byStatus != nil {
+		return c.byStatus
+	}
+	m, err := c.eng.CountInstances(ctx, instanceCountMax)
+	if err != nil {
+		c.log.Warn("metrics: counting instances failed", zap.Error(err))
+		return c.byStatus
+	}
+	c.byStatus, c.counted = m, time.Now()
+	return m
 }
 
 func (c *engineCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descJobsStarted, descJobsCompleted, descJobsFailed, descJobsRetried, descIncidentsRaised,
 		descLeaseRecoveries, descCommits, descConflicts, descFenced, descRepublished, descPublishFailures, descDelegateCalls,
-		descImplicit, descIncidentsOpen, descBacklog, descInFlight} {
+		descImplicit, descIncidentsOpen, descBacklog, descInFlight, descInstances} {
 		ch <- d
 	}
 }
@@ -139,6 +168,11 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descIncidentsOpen, prometheus.GaugeValue, float64(n))
 	} else {
 		c.log.Warn("metrics: counting open incidents failed", zap.Error(err))
+	}
+	if counts := c.instances(ctx); counts != nil {
+		for _, status := range []string{"running", "incident", "completed", "cancelled", "archived"} {
+			ch <- prometheus.MustNewConstMetric(descInstances, prometheus.GaugeValue, float64(counts[status]), status)
+		}
 	}
 	if err := c.backlog(ctx, ch); err != nil {
 		c.log.Warn("metrics: reading the consumers' backlog failed", zap.Error(err))
