@@ -199,30 +199,42 @@ func (e *Engine) Instances(ctx context.Context, f InstanceFilter) ([]InstanceSum
 	}
 	f.Limit = min(f.Limit, 1000)
 	var out []InstanceSummary
-	const page = 500
-	for offset := 0; len(out) < f.Limit; offset += page {
-		ids, err := e.store.InstanceIDs(ctx, f.StartedAfter, f.StartedBefore, true, offset, page)
+	err := e.eachSummary(ctx, f.StartedAfter, f.StartedBefore, 0, func(s store.InstanceSummary) bool {
+		if v, ok := summaryView(s); ok && f.match(v) {
+			out = append(out, v)
+		}
+		return len(out) < f.Limit
+	})
+	return out, err
+}
+
+// eachSummary calls fn with the summary of each indexed instance started in [from, to], newest
+// first, reading them in pages, until fn returns false or max (0: no limit) were read.
+func (e *Engine) eachSummary(ctx context.Context, from, to time.Time, max int, fn func(store.InstanceSummary) bool) error {
+	const page = 1000
+	for offset := 0; max == 0 || offset < max; offset += page {
+		n := page
+		if max > 0 {
+			n = min(page, max-offset)
+		}
+		ids, err := e.store.InstanceIDs(ctx, from, to, true, offset, n)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		sums, err := e.store.Summaries(ctx, ids)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, s := range sums {
-			v, ok := summaryView(s)
-			if ok && f.match(v) {
-				out = append(out, v)
-				if len(out) == f.Limit {
-					break
-				}
+			if !fn(s) {
+				return nil
 			}
 		}
-		if len(ids) < page {
-			break
+		if len(ids) < n {
+			return nil
 		}
 	}
-	return out, nil
+	return nil
 }
 
 func (f InstanceFilter) match(v InstanceSummary) bool {
@@ -254,31 +266,18 @@ func summaryView(s store.InstanceSummary) (InstanceSummary, bool) {
 
 // CountInstances counts the newest max instances of the index by status ("running",
 // "incident", "completed", "cancelled", and "archived" for those only their archive record is
-// left), reading their hashes in pages of 1000.
+// left).
 func (e *Engine) CountInstances(ctx context.Context, max int) (map[string]int, error) {
 	counts := map[string]int{}
-	const page = 1000
-	for offset := 0; offset < max; offset += page {
-		ids, err := e.store.InstanceIDs(ctx, time.Time{}, time.Time{}, true, offset, min(page, max-offset))
-		if err != nil {
-			return nil, err
+	err := e.eachSummary(ctx, time.Time{}, time.Time{}, max, func(s store.InstanceSummary) bool {
+		switch {
+		case s.Gone:
+		case s.Archived:
+			counts["archived"]++
+		default:
+			counts[s.Status]++
 		}
-		sums, err := e.store.Summaries(ctx, ids)
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range sums {
-			switch {
-			case s.Gone:
-			case s.Archived:
-				counts["archived"]++
-			default:
-				counts[s.Status]++
-			}
-		}
-		if len(ids) < page {
-			break
-		}
-	}
-	return counts, nil
+		return true
+	})
+	return counts, err
 }

@@ -158,15 +158,7 @@ func (l *loop) consumeBands(ctx context.Context, n int, msgs chan<- jetstream.Ms
 		current[pick] -= total
 		m := held[pick]
 		held[pick] = nil
-		if ctx.Err() != nil {
-			_ = m.Nak()
-			continue
-		}
-		select {
-		case msgs <- m:
-		case <-ctx.Done():
-			_ = m.Nak()
-		}
+		handOff(ctx, m, msgs)
 	}
 }
 

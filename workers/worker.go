@@ -362,14 +362,20 @@ func (l *loop) consume(ctx context.Context, n int, msgs chan<- jetstream.Msg) er
 			}
 			return fmt.Errorf("%s: %w", l.name, err)
 		}
-		if ctx.Err() != nil {
-			_ = m.Nak()
-			continue
-		}
-		select {
-		case msgs <- m:
-		case <-ctx.Done():
-			_ = m.Nak()
-		}
+		handOff(ctx, m, msgs)
+	}
+}
+
+// handOff gives m to the handlers, or back to JetStream (a nak: redelivered at once) when the
+// loop is shutting down.
+func handOff(ctx context.Context, m jetstream.Msg, msgs chan<- jetstream.Msg) {
+	if ctx.Err() != nil {
+		_ = m.Nak()
+		return
+	}
+	select {
+	case msgs <- m:
+	case <-ctx.Done():
+		_ = m.Nak()
 	}
 }
