@@ -153,6 +153,15 @@ func (e *Engine) execute(ctx context.Context, l *Lease) (Result, error) {
 			if ctx.Err() != nil {
 				return e.release(l)
 			}
+			if errors.Is(err, ErrSuspended) && l.completion == nil {
+				// A call activity's child process is suspended: the Call job waits parked
+				// until an activation, like the child's own jobs.
+				if _, rerr := e.release(l); rerr != nil {
+					return Result{}, rerr
+				}
+				e.park(ctx, j)
+				return Result{Outcome: Parked}, nil
+			}
 			if errors.Is(err, errTransient) {
 				// Redis or NATS failed under the step (starting a child): not the model's
 				// fault, so no attempt is counted. The job runs again.

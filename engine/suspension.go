@@ -211,13 +211,46 @@ func (e *Engine) Activate(ctx context.Context, s Scope) (int, error) {
 
 // park records that a worker found j suspended: the caller acknowledges its message, and
 // activation publishes it again.
+//
+// An activation may have published the parked jobs between the check that found j suspended
+// and this park (another engine's, or this engine's view up to SuspensionRefresh old): so once
+// parked, j is checked again against Redis, and published at once if nothing suspends it now.
 func (e *Engine) park(ctx context.Context, j *job.Job) {
-	if err := e.store.Park(context.WithoutCancel(ctx), j.ID); err != nil {
+	ctx = context.WithoutCancel(ctx)
+	if err := e.store.Park(ctx, j.ID); err != nil {
 		e.log.Warn("parking a suspended job failed; the reconciler offers it again later", zap.String("job", j.ID), zap.Error(err))
 	}
 	// Look again in an hour even if the parked list is lost.
-	_ = e.store.Schedule(context.WithoutCancel(ctx), j.ID, time.Now().Add(WaitRecheck))
+	_ = e.store.Schedule(ctx, j.ID, time.Now().Add(WaitRecheck))
 	e.log.Debug("job parked: suspended", zap.String("job", j.ID), zap.String("instance", j.Instance))
+	if still, err := e.stillSuspended(ctx, j); err == nil && !still {
+		if _, err := e.unpark(ctx, j.ID); err != nil {
+			e.log.Warn("publishing a job activated while it was parked failed; the reconciler will", zap.String("job", j.ID), zap.Error(err))
+		}
+	}
+}
+
+// stillSuspended asks Redis, not the cached view, whether something suspends j.
+func (e *Engine) stillSuspended(ctx context.Context, j *job.Job) (bool, error) {
+	snap, err := e.store.Load(ctx, j.Instance)
+	if err != nil {
+		return false, err
+	}
+	if snap.Suspended {
+		return true, nil
+	}
+	st, err := DecodeState(snap.State)
+	if err != nil {
+		return false, err
+	}
+	m, err := e.store.Suspensions(ctx)
+	if err != nil {
+		return false, err
+	}
+	_, all := m["process:"+st.ProcessKey]
+	_, one := m["process:"+st.ProcessKey+":"+strconv.Itoa(st.DefinitionVersion)]
+	_, act := m["activity:"+st.ProcessKey+":"+j.Activity]
+	return all || one || act, nil
 }
 
 // Park parks job j found suspended (ErrSuspended from Claim): see Suspend.
@@ -231,26 +264,42 @@ func (e *Engine) UnparkJobs(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, id := range ids {
-		envs, err := e.store.Outbox(ctx, store.InstanceOfJob(id), []string{id})
+		published, err := e.unpark(ctx, id)
 		if err != nil {
 			return n, err
 		}
-		if env, ok := envs[id]; ok {
-			j, err := job.Decode(env)
-			if err != nil {
-				continue
-			}
-			msg := queue.Message{Subject: jobSubject(j), MsgID: fmt.Sprintf("%s#u%d", id, time.Now().UnixNano()), Data: env}
-			if err := e.queue.Publish(ctx, msg); err != nil {
-				return n, err
-			}
+		if published {
 			n++
-		}
-		if err := e.store.Unpark(ctx, id); err != nil {
-			return n, err
 		}
 	}
 	return n, nil
+}
+
+// unpark takes job id off the parked list and publishes it, if it is still outstanding. The
+// list entry goes first: a worker that parks the job again meanwhile adds a fresh one (a crash
+// in between leaves the job to the reconciler's hourly look).
+func (e *Engine) unpark(ctx context.Context, id string) (bool, error) {
+	if err := e.store.Unpark(ctx, id); err != nil {
+		return false, err
+	}
+	envs, err := e.store.Outbox(ctx, store.InstanceOfJob(id), []string{id})
+	if err != nil {
+		return false, err
+	}
+	env, ok := envs[id]
+	if !ok {
+		return false, nil
+	}
+	j, err := job.Decode(env)
+	if err != nil {
+		return false, nil
+	}
+	msg := queue.Message{Subject: jobSubject(j), MsgID: fmt.Sprintf("%s#u%d", id, time.Now().UnixNano()), Data: env}
+	if err := e.queue.Publish(ctx, msg); err != nil {
+		_ = e.store.Park(context.WithoutCancel(ctx), id) // keep it listed for the next activation
+		return false, err
+	}
+	return true, nil
 }
 
 // Suspension is one suspended scope.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/engine"
+	"github.com/batonhq/baton/engine/job"
 	"github.com/batonhq/baton/pkg/baton"
 	"github.com/batonhq/baton/pkg/batontest"
 )
@@ -181,5 +182,85 @@ func TestJobsListsWaitingAndParkedJobsWithFilters(t *testing.T) {
 	limited, _ := c.Jobs(ctx, baton.JobFilter{Limit: 2})
 	if len(one) != 1 || one[0].InstanceID != ids[1] || len(none) != 0 || len(limited) != 2 {
 		t.Fatalf("by instance %+v, other type %+v, limited %d", one, none, len(limited))
+	}
+}
+
+func TestAJobParkedOnAStaleViewRunsWhenNothingSuspendsIt(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, runs, run := suspendSetup(t)
+	res, err := c.Start(ctx, baton.StartRequest{ProcessKey: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := c.Engine().Store().Load(ctx, res.InstanceID)
+	if err != nil || len(snap.Jobs) != 1 {
+		t.Fatalf("outbox %v %v", snap, err)
+	}
+	var j *job.Job
+	for _, env := range snap.Jobs {
+		if j, err = job.Decode(env); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run()
+	// A worker whose view of the suspensions is a second old parks the job after the
+	// activation: parking checks again, and publishes it.
+	c.Engine().Park(ctx, j)
+	waitStatus(t, c, res.InstanceID, engine.StatusCompleted)
+	if parked, _ := c.Engine().Store().Parked(ctx); len(parked) != 0 || runs.Load() != 1 {
+		t.Fatalf("parked %v, runs %d", parked, runs.Load())
+	}
+}
+
+func TestACallActivityIntoASuspendedProcessWaitsForItsActivation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, c := deployed(t, model("parent", `
+    <startEvent id="Start"/>
+    <sequenceFlow id="f0" sourceRef="Start" targetRef="Call"/>
+    <callActivity id="Call" calledElement="child"/>
+    <sequenceFlow id="f1" sourceRef="Call" targetRef="End"/>
+    <endEvent id="End"/>`), nil)
+	if _, err := c.DeployBytes(ctx, "child.bpmn", model("child", `
+    <startEvent id="S"/>
+    <sequenceFlow id="c0" sourceRef="S" targetRef="E"/>
+    <endEvent id="E"/>`)); err != nil {
+		t.Fatal(err)
+	}
+	batontestRunTypes(t, c)
+	if err := c.Suspend(ctx, baton.Scope{ProcessKey: "child"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Start(ctx, baton.StartRequest{ProcessKey: "parent"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitParked(t, c, res.InstanceID)
+	if v, _ := c.Instance(ctx, res.InstanceID); v.Status != engine.StatusRunning || len(v.Incidents) != 0 {
+		t.Fatalf("parent %+v: want it waiting, without an incident", v)
+	}
+	if _, err := c.Activate(ctx, baton.Scope{ProcessKey: "child"}); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, c, res.InstanceID, engine.StatusCompleted)
+}
+
+func TestACancelledInstanceIsNoLongerSuspended(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, _, _ := suspendSetup(t)
+	res, err := c.Start(ctx, baton.StartRequest{ProcessKey: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Suspend(ctx, baton.Scope{InstanceID: res.InstanceID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Cancel(ctx, res.InstanceID); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := c.Instance(ctx, res.InstanceID); err != nil || v.Status != engine.StatusCancelled || v.Suspended {
+		t.Fatalf("instance %+v %v", v, err)
 	}
 }

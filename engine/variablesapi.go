@@ -17,6 +17,11 @@ import (
 // token sees (its scopes' over the process's).
 func (e *Engine) Variables(ctx context.Context, instanceID, tokenID string) (map[string]any, error) {
 	snap, err := e.store.Load(ctx, instanceID)
+	if errors.Is(err, store.ErrNotFound) && tokenID == "" {
+		if v, aerr := e.archived(ctx, instanceID); aerr == nil {
+			return v.Variables, nil // an archived instance's final variables
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

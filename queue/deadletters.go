@@ -113,8 +113,9 @@ func (q *Queue) RequeueDeadLetter(ctx context.Context, seq uint64) (DeadLetterRe
 	for k, v := range r.Header {
 		h[k] = v
 	}
-	if r.MsgID != "" {
-		// The handler derives ids (a start message's instance id) from the original id.
+	if r.MsgID != "" && h.Get(HeaderOriginalMsgID) == "" {
+		// The handler derives ids (a start message's instance id) from the original id; a
+		// dead letter requeued before keeps the first original.
 		h.Set(HeaderOriginalMsgID, r.MsgID)
 	}
 	m := Message{Subject: r.Subject, MsgID: fmt.Sprintf("%s#requeued-%d", id, seq), Data: r.Data, Header: h}

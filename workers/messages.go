@@ -42,6 +42,10 @@ func (w *Worker) handleMessage(ctx context.Context, msg jetstream.Msg) {
 			zap.Int("instances", len(res.Instances)), zap.Bool("buffered", res.Buffered), zap.Bool("duplicate", res.Duplicate))
 	case errors.Is(err, engine.ErrAmbiguous), errors.Is(err, engine.ErrNoSubscription), errors.Is(err, engine.ErrIncident):
 		w.deadLetter(ctx, msg, err.Error())
+	case errors.Is(err, engine.ErrSuspended):
+		// It waits for the activation, on the stream.
+		w.log.Debug("message for a suspended instance; redelivering later", zap.String("message", name))
+		_ = msg.NakWithDelay(suspendedRetry)
 	default:
 		w.log.Warn("correlating a message failed; redelivering", zap.String("message", name), zap.Error(err))
 		_ = msg.NakWithDelay(time.Second)

@@ -48,6 +48,10 @@ func (w *Worker) handleStart(ctx context.Context, msg jetstream.Msg) {
 		}
 	case errors.Is(err, engine.ErrUnknownProcess):
 		w.deadLetter(ctx, msg, err.Error())
+	case errors.Is(err, engine.ErrSuspended):
+		// The process is suspended: the start waits on the stream until it is activated.
+		w.log.Debug("start of a suspended process; redelivering later", zap.String("process", key))
+		_ = msg.NakWithDelay(suspendedRetry)
 	case errors.As(err, &de):
 		if int(md.NumDelivered) >= w.cfg.MaxStartAttempts {
 			w.deadLetter(ctx, msg, fmt.Sprintf("start failed %d times: %v", md.NumDelivered, err))
@@ -60,6 +64,10 @@ func (w *Worker) handleStart(ctx context.Context, msg jetstream.Msg) {
 		_ = msg.NakWithDelay(time.Second)
 	}
 }
+
+// suspendedRetry is how long a start or message for something suspended waits before it is
+// delivered again.
+const suspendedRetry = 10 * time.Second
 
 func (w *Worker) deadLetter(ctx context.Context, msg jetstream.Msg, reason string) {
 	if err := w.q.DeadLetter(ctx, msg, reason); err != nil {

@@ -527,7 +527,8 @@ func TestAConfigFileSetsFlagsTheCommandLineLeftUnset(t *testing.T) {
 	env := batontest.New(t)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "baton.yaml")
-	if err := os.WriteFile(file, []byte("# settings\noutput: json\nexternal-types: [archive, print]\n"), 0o600); err != nil {
+	// retain-ended is the server's: the file can be shared with it.
+	if err := os.WriteFile(file, []byte("# settings\noutput: json\nexternal-types: [archive, print]\nretain-ended: 48h\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := run(t, env, "--config", file, "timers"); err != nil || !strings.Contains(out, `"timers": []`) {
@@ -540,7 +541,7 @@ func TestAConfigFileSetsFlagsTheCommandLineLeftUnset(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("output: json\ncolour: red\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := run(t, env, "--config", bad, "timers"); err == nil || !strings.Contains(err.Error(), "bad.yaml:2: \"colour\" is no setting") {
+	if _, err := run(t, env, "--config", bad, "timers"); err == nil || !strings.Contains(err.Error(), "bad.yaml:2: \"colour\" is no setting of any baton command") {
 		t.Fatalf("an unknown key: %v", err)
 	}
 	if err := os.WriteFile(bad, []byte("output: [json, table\n"), 0o600); err != nil {

@@ -15,7 +15,8 @@ import (
 // applyConfigFile sets the flags of cmd that the command line left unset from the YAML file
 // path: a map of flag names to values (lists as YAML sequences or comma-separated text). Flags
 // given on the command line win over the file, and the file wins over environment variables.
-// Every key must be a flag of the command; the errors name the file, line and key.
+// Every key must be a flag of some baton command (keys of other commands are skipped, so one
+// file serves the server and the CLI); the errors name the file, line and key.
 func applyConfigFile(cmd *cobra.Command, path string) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -36,8 +37,11 @@ func applyConfigFile(cmd *cobra.Command, path string) error {
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
 		f := cmd.Flags().Lookup(k.Value)
+		if f == nil && anyCommandHas(cmd.Root(), k.Value) {
+			continue // another command's setting (a file shared by the server and the CLI)
+		}
 		if f == nil || k.Value == "config" || k.Value == "help" {
-			return fmt.Errorf("--config %s:%d: %q is no setting of %q; use one of its flags: %s", path, k.Line, k.Value,
+			return fmt.Errorf("--config %s:%d: %q is no setting of any baton command; %q takes: %s", path, k.Line, k.Value,
 				cmd.CommandPath(), strings.Join(flagNames(cmd), ", "))
 		}
 		if f.Changed {
@@ -52,6 +56,22 @@ func applyConfigFile(cmd *cobra.Command, path string) error {
 		}
 	}
 	return nil
+}
+
+// anyCommandHas reports whether a command of the tree below root has flag name.
+func anyCommandHas(root *cobra.Command, name string) bool {
+	if name == "config" || name == "help" {
+		return false
+	}
+	if root.Flags().Lookup(name) != nil || root.PersistentFlags().Lookup(name) != nil {
+		return true
+	}
+	for _, c := range root.Commands() {
+		if anyCommandHas(c, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // scalarOrList renders a YAML value as a flag value: a scalar as it is, a sequence of scalars

@@ -147,6 +147,9 @@ func runDev(cmd *cobra.Command, g *globals, f devFlags) error {
 	}
 	defer flush()
 	cfg := baton.ConfigFromEnv(devCfg)
+	// The embedded NATS asks for no credentials or TLS, whatever the environment says.
+	cfg.Queue.User, cfg.Queue.Password, cfg.Queue.Token, cfg.Queue.NKeySeedFile, cfg.Queue.CredsFile = "", "", "", "", ""
+	cfg.Queue.TLS = baton.TLSFiles{}
 	c, err := baton.Connect(ctx, cfg)
 	if err != nil {
 		return err

@@ -91,7 +91,14 @@ parent.`,
 func printInstance(cmd *cobra.Command, v *baton.InstanceView) {
 	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 	defer w.Flush()
-	fmt.Fprintf(w, "ID\t%s\nPROCESS\t%s version %d\nSTATUS\t%s\nVERSION\t%d\n", v.ID, v.ProcessKey, v.DefinitionVersion, v.Status, v.Version)
+	status := v.Status
+	if v.Suspended {
+		status += " (suspended)"
+	}
+	if v.Archived {
+		status += " (archived: only its record is left)"
+	}
+	fmt.Fprintf(w, "ID\t%s\nPROCESS\t%s version %d\nSTATUS\t%s\nVERSION\t%d\n", v.ID, v.ProcessKey, v.DefinitionVersion, status, v.Version)
 	if v.BusinessKey != "" {
 		fmt.Fprintf(w, "BUSINESS KEY\t%s\n", v.BusinessKey)
 	}

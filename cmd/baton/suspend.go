@@ -80,7 +80,7 @@ parked jobs again (a job still suspended by another scope is parked again).`,
 				if output == "json" {
 					return printJSON(cmd.OutOrStdout(), map[string]any{"activated": s, "republished": n})
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s activated; %d parked jobs published again\n", s, n)
+				fmt.Fprintf(cmd.OutOrStdout(), "%s activated; parked jobs published again: %d\n", s, n)
 				return nil
 			})
 		},

@@ -145,9 +145,11 @@ local function apply_step(h)
   local status = ARGV[5]
   if status == 'running' and tonumber(h[4] or '0') > 0 then status = 'incident' end
   if (status == 'completed' or status == 'cancelled') and redis.call('HEXISTS', KEYS[1], 'ended') == 0 then
-    -- When it ended, by Redis's clock: retention archives it RetainFor later.
+    -- When it ended, by Redis's clock: retention archives it RetainFor later. An ended
+    -- instance is no longer suspended.
     local t = redis.call('TIME')
     redis.call('HSET', KEYS[1], 'ended', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+    redis.call('HDEL', KEYS[1], 'susp')
   end
   return tonumber(h[1]) + 1, status
 end
