@@ -58,14 +58,24 @@ func (e *Engine) cancel(ctx context.Context, id string, called bool) (CancelResu
 				st.Caller.Activity, st.Caller.Instance)
 		}
 		// Children first: a cancel that dies half-way is finished by running it again.
+		def, _ := e.Definition(ctx, st.ProcessKey, st.DefinitionVersion)
 		for _, t := range st.Tokens {
-			if t.Wait == WaitCall && t.Child != "" {
-				sub, err := e.cancel(ctx, t.Child, true)
-				if err != nil && !errors.Is(err, store.ErrNotFound) {
-					return res, fmt.Errorf("cancel %s: child %s: %w", id, t.Child, err)
-				}
-				res.Cancelled = append(res.Cancelled, sub.Cancelled...)
+			child := ""
+			switch {
+			case t.Wait == WaitCall && t.Child != "":
+				child = t.Child
+			case t.Wait == WaitJob && t.Job != "" && def != nil && def.Nodes[t.Activity] != nil && def.Nodes[t.Activity].Call != nil:
+				// Its Call job may be running and have started the child already.
+				child = ChildInstanceID(def.Nodes[t.Activity].Call.ProcessKey, t.Job)
 			}
+			if child == "" {
+				continue
+			}
+			sub, err := e.cancel(ctx, child, true)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return res, fmt.Errorf("cancel %s: child %s: %w", id, child, err)
+			}
+			res.Cancelled = append(res.Cancelled, sub.Cancelled...)
 		}
 		now := time.Now().UnixMilli()
 		r := &runner{ctx: ctx, eng: e, st: st, now: now}

@@ -230,6 +230,13 @@ func (e *Engine) execute(ctx context.Context, l *Lease) (Result, error) {
 			}
 			if errors.Is(err, store.ErrStale) {
 				e.stats.Stale.Add(1)
+				if j.Kind == job.Call {
+					// The job was consumed meanwhile (the parent was cancelled or interrupted)
+					// after this step started the child: nobody waits for the child now.
+					if t := r.st.token(j.Token); t != nil && t.Child != "" {
+						e.cancelChildren(cctx, []string{t.Child})
+					}
+				}
 				return Result{Outcome: Stale}, nil
 			}
 			return Result{}, err

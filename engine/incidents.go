@@ -162,6 +162,11 @@ func (e *Engine) RetryIncident(ctx context.Context, req RetryRequest) error {
 			return fmt.Errorf("retry %s: %w", req.JobID, err)
 		}
 	}
+	// The reconciler looks at the job again should this process die before it is published
+	// (first: an incident's job is out of its index).
+	if err := e.store.Schedule(ctx, req.JobID, time.Now().Add(e.cfg.OverdueAfter)); err != nil {
+		return fmt.Errorf("retry %s: %w", req.JobID, err)
+	}
 	env, err := e.store.Resolve(ctx, req.JobID, req.Retries)
 	if err != nil {
 		return err
@@ -171,10 +176,6 @@ func (e *Engine) RetryIncident(ctx context.Context, req RetryRequest) error {
 	j, err := job.Decode(env)
 	if err != nil {
 		return err
-	}
-	// The reconciler offers it again should this publish be lost.
-	if err := e.store.Schedule(ctx, j.ID, time.Now().Add(e.cfg.OverdueAfter)); err != nil {
-		e.log.Warn("scheduling a resolved job's check failed", zap.String("job", j.ID), zap.Error(err))
 	}
 	msgID := fmt.Sprintf("%s#i%d", j.ID, time.Now().UnixNano())
 	switch {

@@ -69,3 +69,25 @@ func TestHighPriorityJobsGoFirstAndLowOnesStillGetTheirShare(t *testing.T) {
 		t.Fatalf("order %v: %d high among the first 18 (want >= 13), first low at %d (want <= 10)", order, highEarly, firstLow)
 	}
 }
+
+func TestAWorkerServesAgainAfterOneBandsConsumerIsDeleted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, c := deployed(t, straight("p", "work", `baton:asyncBefore="true"`), nil)
+	c.Register("work", baton.DelegateFunc(func(context.Context, *baton.Task) error { return nil }))
+	batontestRunTypes(t, c, "work")
+	first, err := c.Start(ctx, baton.StartRequest{ProcessKey: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, c, first.InstanceID, engine.StatusCompleted)
+	// An operator deletes the low band's consumer: the worker binds all bands again.
+	if err := c.Engine().Queue().JetStream().DeleteConsumer(ctx, queue.JobsStream, queue.JobConsumerNameIn("work", queue.Low)); err != nil {
+		t.Fatal(err)
+	}
+	second, err := c.Start(ctx, baton.StartRequest{ProcessKey: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, c, second.InstanceID, engine.StatusCompleted)
+}

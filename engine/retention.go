@@ -68,10 +68,24 @@ func (e *Engine) RunRetention(ctx context.Context, cfg RetentionConfig) {
 	t := time.NewTicker(cfg.Interval)
 	defer t.Stop()
 	for {
-		if n, err := e.RetainOnce(ctx, cfg, time.Now()); err != nil && ctx.Err() == nil {
-			e.log.Warn("retention pass failed", zap.Error(err))
-		} else if n > 0 {
-			e.log.Info("retention archived ended instances", zap.Int("instances", n))
+		// Pass after pass while they come back full, so that archiving keeps up with a busy
+		// engine (bounded, so a huge index does not hold it for ever).
+		total := 0
+		for pass := 0; pass < 1000 && ctx.Err() == nil; pass++ {
+			n, more, err := e.retainPass(ctx, cfg, time.Now())
+			total += n
+			if err != nil {
+				if ctx.Err() == nil {
+					e.log.Warn("retention pass failed", zap.Error(err))
+				}
+				break
+			}
+			if !more {
+				break
+			}
+		}
+		if total > 0 {
+			e.log.Info("retention archived ended instances", zap.Int("instances", total))
 		}
 		select {
 		case <-ctx.Done():
@@ -84,8 +98,14 @@ func (e *Engine) RunRetention(ctx context.Context, cfg RetentionConfig) {
 // RetainOnce runs one retention pass at now and returns how many instances it archived.
 func (e *Engine) RetainOnce(ctx context.Context, cfg RetentionConfig, now time.Time) (int, error) {
 	cfg.defaults()
+	n, _, err := e.retainPass(ctx, cfg, now)
+	return n, err
+}
+
+// retainPass looks at up to Batch candidates; more says the batch was full (more may follow).
+func (e *Engine) retainPass(ctx context.Context, cfg RetentionConfig, now time.Time) (archived int, more bool, err error) {
 	if cfg.RetainFor < 0 {
-		return 0, nil
+		return 0, false, nil
 	}
 	cutoff := now.Add(-cfg.RetainFor)
 	e.retain.mu.Lock()
@@ -93,18 +113,18 @@ func (e *Engine) RetainOnce(ctx context.Context, cfg RetentionConfig, now time.T
 	// An instance ends after it starts: only those started before the cutoff can be due.
 	ids, err := e.store.InstanceIDs(ctx, time.Time{}, cutoff, false, e.retain.offset, cfg.Batch)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	if len(ids) < cfg.Batch {
-		e.retain.offset = 0 // the next pass starts from the oldest again
-	} else {
+	more = len(ids) == cfg.Batch
+	if more {
 		e.retain.offset += len(ids)
+	} else {
+		e.retain.offset = 0 // the next pass starts from the oldest again
 	}
 	sums, err := e.store.Summaries(ctx, ids)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	archived := 0
 	var gone []string
 	for _, s := range sums {
 		switch {
@@ -114,7 +134,7 @@ func (e *Engine) RetainOnce(ctx context.Context, cfg RetentionConfig, now time.T
 		default:
 			ok, err := e.archive(ctx, s.ID, cfg, cutoff)
 			if err != nil {
-				return archived, err
+				return archived, false, err
 			}
 			if ok {
 				archived++
@@ -124,11 +144,11 @@ func (e *Engine) RetainOnce(ctx context.Context, cfg RetentionConfig, now time.T
 	if len(gone) > 0 {
 		// Their archives expired: nothing is left to list.
 		if err := e.store.UnindexInstances(ctx, gone...); err != nil {
-			return archived, err
+			return archived, false, err
 		}
 		e.retain.offset = max(e.retain.offset-len(gone), 0)
 	}
-	return archived, nil
+	return archived, more, nil
 }
 
 // archive publishes instance id's record and replaces its hot keys by it.

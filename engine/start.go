@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/batonhq/baton/engine/job"
+	"github.com/batonhq/baton/engine/model"
 	"github.com/batonhq/baton/engine/store"
 )
 
@@ -30,6 +31,9 @@ type StartRequest struct {
 	// InstanceID makes the start idempotent: a second start with the same id returns the
 	// existing instance and runs nothing. Empty means a fresh random id.
 	InstanceID string
+	// TimerStartEvent starts the instance at that timer start event instead of the none start
+	// event (a timer start event's start message carries it). Default empty.
+	TimerStartEvent string
 
 	// caller is set when a call activity starts the instance.
 	caller *Caller
@@ -103,7 +107,14 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (res StartResult, 
 	id := req.InstanceID
 	if id == "" {
 		id = NewInstanceID()
-	} else if snap, err := e.store.Load(ctx, id); err == nil {
+	} else if snap, err := e.store.Load(ctx, id); errors.Is(err, store.ErrArchived) {
+		// It ran and was archived since: a late duplicate start runs nothing either.
+		v, verr := e.Instance(ctx, id)
+		if verr != nil {
+			return StartResult{}, verr
+		}
+		return StartResult{InstanceID: id, Status: v.Status, DefinitionVersion: version}, nil
+	} else if err == nil {
 		// A duplicate start (redelivered message, retried call): run nothing again. If the
 		// first start's reply was lost, its jobs may never have been published: publish the
 		// ones still waiting (same Nats-Msg-Id, so JetStream drops copies).
@@ -128,6 +139,12 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (res StartResult, 
 	startAt := def.StartID
 	if req.startAt != "" {
 		startAt = req.startAt
+	}
+	if ev := req.TimerStartEvent; ev != "" {
+		if n := def.Nodes[ev]; n == nil || n.Kind != model.StartEvent || n.EventType != "timer" || n.Parent != "" {
+			return StartResult{}, fmt.Errorf("start %q version %d: %w: %q is no timer start event of it", req.ProcessKey, version, ErrUnknownProcess, ev)
+		}
+		startAt = ev
 	}
 	if startAt == "" {
 		return StartResult{}, fmt.Errorf("start %q: %w: it has no none start event; publish the message or signal that starts it",
@@ -156,7 +173,13 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (res StartResult, 
 		return StartResult{}, err
 	}
 	if !created {
-		return StartResult{InstanceID: id, DefinitionVersion: version, Status: StatusRunning}, nil
+		// Another start of the same id won, or it ran and was archived since (the create
+		// refuses an archived id too): a late duplicate runs nothing either.
+		status := StatusRunning
+		if v, err := e.Instance(ctx, id); err == nil {
+			status = v.Status
+		}
+		return StartResult{InstanceID: id, DefinitionVersion: version, Status: status}, nil
 	}
 	e.publish(ctx, r.jobs, envs)
 	e.log.Debug("instance started", zap.String("instance", id), zap.String("process", def.ID()),

@@ -2,16 +2,19 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"go.uber.org/zap"
 
 	"github.com/batonhq/baton/engine/model"
 	"github.com/batonhq/baton/engine/store"
+	"github.com/batonhq/baton/queue"
 )
 
 // Timer start events. Deploying a version with timer start events schedules them in Redis
@@ -58,7 +61,7 @@ func startTimerSpec(n *model.Node) (*model.Timer, error) {
 // TimerStartInstanceID returns the id of the instance that occurrence n (1 for the first) of timer
 // start event event of processKey's version starts.
 func TimerStartInstanceID(processKey string, version int, event string, n int) string {
-	return DerivedInstanceID(processKey, fmt.Sprintf("timer\x00%d\x00%s\x00%d", version, event, n))
+	return DerivedInstanceID(processKey, timerStartMsgID(version, event, n))
 }
 
 // StartTimers returns the scheduled timer start events, by process key and event.
@@ -73,9 +76,9 @@ func (e *Engine) StartTimers(ctx context.Context) ([]StartTimer, error) {
 	return out, err
 }
 
-// FireStartTimers starts an instance for each timer start event due at now, up to batch of them,
-// and returns how many it looked at. A start that fails (its first step's delegate failed, or
-// Redis is away) is logged and tried again after Config.OverdueAfter.
+// FireStartTimers publishes a start message for each timer start event due at now, up to batch of
+// them, and returns how many it looked at. A publish that fails is logged and tried again after
+// Config.OverdueAfter.
 func (e *Engine) FireStartTimers(ctx context.Context, now time.Time, batch int) (int, error) {
 	due, err := e.store.TakeStartTimers(ctx, now, batch, e.cfg.OverdueAfter)
 	if err != nil {
@@ -111,17 +114,32 @@ func (e *Engine) fireStartTimer(ctx context.Context, st StartTimer, now time.Tim
 		_, err := e.store.AdvanceStartTimer(ctx, st, time.Time{})
 		return err
 	}
-	res, err := e.Start(ctx, StartRequest{ProcessKey: st.ProcessKey, Version: st.Version, startAt: st.Event,
-		InstanceID: TimerStartInstanceID(st.ProcessKey, st.Version, st.Event, st.Fired+1)})
+	// The start itself is a start message, run by whichever server takes it (its first step
+	// may call delegates, which must not hold up the reconciler); its id makes it one instance.
+	body, err := json.Marshal(StartMessage{Version: st.Version})
 	if err != nil {
+		return err
+	}
+	msgID := timerStartMsgID(st.Version, st.Event, st.Fired+1)
+	msg := queue.Message{Subject: queue.StartSubject(st.ProcessKey), MsgID: msgID, Data: body,
+		Header: nats.Header{"Content-Type": {"application/json"}, HeaderTimerStartEvent: {st.Event}}}
+	if err := e.queue.Publish(ctx, msg); err != nil {
 		return err
 	}
 	next, _ := spec.Next(st.Due, now, st.Fired+1)
 	if _, err := e.store.AdvanceStartTimer(ctx, st, next); err != nil {
 		return err
 	}
-	e.log.Info("a timer start event started an instance", zap.String("process", st.ProcessKey), zap.Int("version", st.Version),
-		zap.String("event", st.Event), zap.String("instance", res.InstanceID), zap.Int("occurrence", st.Fired+1),
+	e.log.Info("a timer start event fired", zap.String("process", st.ProcessKey), zap.Int("version", st.Version),
+		zap.String("event", st.Event), zap.String("instance", DerivedInstanceID(st.ProcessKey, msgID)), zap.Int("occurrence", st.Fired+1),
 		zap.Time("next", next))
 	return nil
+}
+
+// HeaderTimerStartEvent names, on a start message, the timer start event it starts at.
+const HeaderTimerStartEvent = "Baton-Timer-Start-Event"
+
+// timerStartMsgID is the start message id of occurrence n of a timer start event.
+func timerStartMsgID(version int, event string, n int) string {
+	return fmt.Sprintf("timer:%d:%s:%d", version, event, n)
 }

@@ -18,10 +18,10 @@ func timerStartModel(key, timer string) []byte {
     <endEvent id="End"/>`)
 }
 
-// runReconciler runs a server's reconciler, looking every 100ms.
+// runReconciler runs a server's reconciler, looking every 100ms, and its start messages.
 func runReconciler(t *testing.T, c *baton.Client) {
 	t.Helper()
-	batontest.RunWorker(t, c, baton.WorkerConfig{ServeEngineType: true, Reconciler: true,
+	batontest.RunWorker(t, c, baton.WorkerConfig{ServeEngineType: true, Reconciler: true, StartMessages: true,
 		ReconcilerConfig: engine.ReconcilerConfig{Interval: 100 * time.Millisecond}})
 }
 
@@ -101,5 +101,29 @@ func TestATimerStartEventThatCameDueWhileNoServerRanStartsOnceWhenOneStarts(t *t
 	s := startTimers(t, c)
 	if len(s) != 1 || s[0].Fired != 1 || !s[0].Due.After(time.Now().Add(-time.Second)) {
 		t.Fatalf("after catching up: %+v; want one late start, then the next occurrence after now", s)
+	}
+}
+
+func TestRedeployingTheSameContentDoesNotArmAFinishedTimerStartAgain(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	doc := timerStartModel("p", `<timeDuration>PT1S</timeDuration>`)
+	_, c := deployed(t, doc, nil)
+	runReconciler(t, c)
+	id := engine.TimerStartInstanceID("p", 1, "Tick", 1)
+	waitStatus(t, c, id, engine.StatusCompleted)
+	batontest.Eventually(t, 10*time.Second, func() bool { return len(startTimers(t, c)) == 0 }, "the schedule did not end")
+	// Archived since, then the same content deployed again (a release pipeline does that).
+	if n, err := c.Engine().RetainOnce(ctx, engine.RetentionConfig{RetainFor: time.Millisecond, ArchiveFor: time.Hour}, time.Now().Add(time.Second)); err != nil || n != 1 {
+		t.Fatalf("archived %d (%v)", n, err)
+	}
+	if _, err := c.DeployBytes(ctx, "test.bpmn", doc); err != nil {
+		t.Fatal(err)
+	}
+	if s := startTimers(t, c); len(s) != 0 {
+		t.Fatalf("the finished timer start event is scheduled again: %+v", s)
+	}
+	if v, err := c.Instance(ctx, id); err != nil || !v.Archived {
+		t.Fatalf("the instance %+v %v: want it archived, not started again", v, err)
 	}
 }

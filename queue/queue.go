@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -74,6 +75,12 @@ type Queue struct {
 // Connect dials NATS and returns a Queue. It does not create streams; call EnsureStreams.
 func Connect(ctx context.Context, cfg Config, log *zap.Logger) (*Queue, error) {
 	cfg.defaults()
+	for _, u := range strings.Split(cfg.URL, ",") {
+		if _, err := url.Parse(strings.TrimSpace(u)); err != nil {
+			// Not wrapped: the parser's error quotes the URL, password and all.
+			return nil, fmt.Errorf("nats url %s: want nats://[user:password@]host:port, or a comma-separated list of them", RedactURLs(cfg.URL))
+		}
+	}
 	auth, err := cfg.authOptions()
 	if err != nil {
 		return nil, err

@@ -53,9 +53,14 @@ func (l *loop) consumeBands(ctx context.Context, n int, msgs chan<- jetstream.Ms
 	}
 	stop := context.AfterFunc(ctx, drain)
 	defer stop()
-	paused := l.watchPause(ctx, drain)
+	watchCtx, endWatch := context.WithCancel(ctx)
+	defer endWatch() // the pause watcher ends with this consume
+	paused := l.watchPause(watchCtx, drain)
 
 	chans := make([]chan bandMsg, len(its))
+	// done ends the band goroutines when this consume returns for any reason (a band's
+	// consumer failed, say), so none waits to send to a dispatcher that is gone.
+	done := make(chan struct{})
 	var wg sync.WaitGroup
 	for i, it := range its {
 		chans[i] = make(chan bandMsg)
@@ -70,6 +75,11 @@ func (l *loop) consumeBands(ctx context.Context, n int, msgs chan<- jetstream.Ms
 					if m != nil {
 						_ = m.Nak()
 					}
+				case <-done:
+					if m != nil {
+						_ = m.Nak()
+					}
+					return
 				}
 				if err != nil {
 					return
@@ -78,6 +88,7 @@ func (l *loop) consumeBands(ctx context.Context, n int, msgs chan<- jetstream.Ms
 		}()
 	}
 	defer func() {
+		close(done)
 		for _, it := range its {
 			it.Stop()
 		}

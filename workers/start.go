@@ -36,7 +36,8 @@ func (w *Worker) handleStart(ctx context.Context, msg jetstream.Msg) {
 		return
 	}
 	req := engine.StartRequest{ProcessKey: key, Version: sm.Version, BusinessKey: sm.BusinessKey,
-		Variables: sm.Variables, InstanceID: engine.DerivedInstanceID(key, idem)}
+		Variables: sm.Variables, InstanceID: engine.DerivedInstanceID(key, idem),
+		TimerStartEvent: msg.Headers().Get(engine.HeaderTimerStartEvent)}
 	// A publisher's traceparent header makes the instance's trace continue the publisher's.
 	res, err := w.eng.Start(engine.ExtractTrace(ctx, msg.Headers()), req)
 	var de *engine.DelegateError

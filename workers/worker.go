@@ -352,7 +352,9 @@ func (l *loop) consume(ctx context.Context, n int, msgs chan<- jetstream.Msg) er
 	}
 	stop := context.AfterFunc(ctx, it.Drain)
 	defer stop()
-	paused := l.watchPause(ctx, it.Drain)
+	watchCtx, endWatch := context.WithCancel(ctx)
+	defer endWatch() // the pause watcher ends with this consume
+	paused := l.watchPause(watchCtx, it.Drain)
 	for {
 		m, err := it.Next()
 		if err != nil {

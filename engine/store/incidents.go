@@ -93,15 +93,18 @@ func (s *Store) Resolve(ctx context.Context, jobID string, retries int) ([]byte,
 	return []byte(str(res[1])), nil
 }
 
-// raiseScript: ARGV = id, incidentJSON. Raises an incident on job id unless it is gone or has
-// one; returns {'OK'}, {'GONE'} or {'HAS'}.
-var raiseScript = redis.NewScript(`
+// raiseScript: ARGV = id, incidentJSON. Raises an incident on job id unless it is gone, has one,
+// or runs under a live lease; returns {'OK'}, {'GONE'}, {'HAS'} or {'LEASED'}.
+var raiseScript = redis.NewScript(luaNow + luaClearExclusive + `
 local id = ARGV[1]
-local j = redis.call('HMGET', KEYS[2], id, id .. ':i')
+local j = redis.call('HMGET', KEYS[2], id, id .. ':i', id .. ':l')
 if not j[1] then return {'GONE'} end
 if j[2] then return {'HAS'} end
+-- A live lease: a worker runs the job from the outbox's own envelope; its outcome decides.
+if j[3] and tonumber(string.match(j[3], '^%d+|(%d+)|')) > now then return {'LEASED'} end
 redis.call('HSET', KEYS[2], id .. ':i', ARGV[2])
 redis.call('HDEL', KEYS[2], id .. ':l')
+clear_xl(id)
 redis.call('HINCRBY', KEYS[1], 'inc', 1)
 if redis.call('HGET', KEYS[1], 'status') == 'running' then redis.call('HSET', KEYS[1], 'status', 'incident') end
 return {'OK'}

@@ -42,7 +42,7 @@ func (s *Store) Create(ctx context.Context, in NewInstance) (created bool, err e
 	for _, j := range in.Jobs {
 		args = append(args, j.ID, j.Envelope)
 	}
-	res, err := s.evalPipe(ctx, createScript, s.stepKeys(in.ID), args, dueEntries(in.Jobs))
+	res, err := s.evalPipe(ctx, createScript, s.createKeys(in.ID), args, dueEntries(in.Jobs))
 	if err != nil {
 		return false, fmt.Errorf("create instance %s: %w", in.ID, err)
 	}
@@ -53,6 +53,9 @@ func (s *Store) Create(ctx context.Context, in NewInstance) (created bool, err e
 	_ = s.IndexInstance(context.WithoutCancel(ctx), in.ID, in.Created)
 	return true, nil
 }
+
+// createKeys are the keys of createScript: the step's keys and the archive record's.
+func (s *Store) createKeys(id string) []string { return append(s.stepKeys(id), s.archiveKey(id)) }
 
 // Claimed is a live lease on a job, with the instance state it was taken on.
 type Claimed struct {
@@ -277,15 +280,22 @@ type Snapshot struct {
 	Suspended bool
 }
 
-// Load reads an instance. It returns ErrNotFound when there is none with that id.
+// ErrArchived means the instance ended and was archived: only its record is left. It wraps
+// ErrNotFound.
+var ErrArchived = fmt.Errorf("archived: %w", ErrNotFound)
+
+// Load reads an instance. It returns ErrNotFound when there is none with that id, and
+// ErrArchived (which wraps ErrNotFound) when only its archive record is left.
 func (s *Store) Load(ctx context.Context, id string) (*Snapshot, error) {
 	var inst *redis.MapStringStringCmd
 	var jobs *redis.MapStringStringCmd
 	var hist *redis.StringSliceCmd
+	var archived *redis.IntCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		inst = p.HGetAll(ctx, s.instKey(id))
 		jobs = p.HGetAll(ctx, s.jobsKey(id))
 		hist = p.LRange(ctx, s.histKey(id), 0, -1)
+		archived = p.Exists(ctx, s.archiveKey(id))
 		return nil
 	})
 	if err != nil {
@@ -293,6 +303,9 @@ func (s *Store) Load(ctx context.Context, id string) (*Snapshot, error) {
 	}
 	h := inst.Val()
 	if len(h) == 0 {
+		if archived.Val() == 1 {
+			return nil, fmt.Errorf("instance %s: %w", id, ErrArchived)
+		}
 		return nil, fmt.Errorf("instance %s: %w", id, ErrNotFound)
 	}
 	ver, _ := strconv.ParseInt(h["ver"], 10, 64)

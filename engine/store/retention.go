@@ -129,11 +129,13 @@ func (s *Store) Summaries(ctx context.Context, ids []string) ([]InstanceSummary,
 }
 
 // archiveScript: KEYS = inst, jobs, hist, archive. ARGV = record, ttl ms, endedBefore ms.
-// Replaces an instance that ended before endedBefore by its archive record; returns 'OK', or
-// 'KEEP' when it is running or ended later (or is gone).
+// Replaces an instance that ended before endedBefore, and has no outstanding job, by its archive
+// record; returns 'OK', or 'KEEP' when it is running, ended later, still has a job (or is gone).
 var archiveScript = redis.NewScript(`
 local h = redis.call('HMGET', KEYS[1], 'status', 'ended')
 if (h[1] ~= 'completed' and h[1] ~= 'cancelled') or not h[2] or tonumber(h[2]) > tonumber(ARGV[3]) then return 'KEEP' end
+-- A job still outstanding (a completed child's Return job, say) keeps the instance hot.
+if redis.call('HLEN', KEYS[2]) > 0 then return 'KEEP' end
 redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[2])
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
 return 'OK'

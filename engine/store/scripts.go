@@ -188,10 +188,12 @@ redis.call('HSET', KEYS[1], 'ver', ver, 'state', ARGV[4], 'status', status, 'lj'
 return {'OK', tostring(ver)}
 `)
 
-// createScript: KEYS[3] is the history list. ARGV = state, status, def, key, businessKey,
+// createScript: KEYS[3] is the history list, KEYS[4] the archive record (an archived id is not
+// created again). ARGV = state, status, def, key, businessKey,
 // created, history, nonce, nNew, pairs of (jobId, envelope). Returns {'OK', '1'} |
 // {'EXISTS', ver}. The nonce makes a client retry of the same create answer OK.
 var createScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[4]) == 1 then return {'EXISTS', '0'} end
 if redis.call('EXISTS', KEYS[1]) == 1 then
   local e = redis.call('HMGET', KEYS[1], 'ver', 'cn')
   if e[2] == ARGV[8] then return {'OK', '1'} end

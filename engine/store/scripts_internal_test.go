@@ -31,7 +31,7 @@ func TestScriptsAnswerARetriedCallLikeTheFirst(t *testing.T) {
 	ctx := context.Background()
 	rdb := ownRedis(t)
 	s := New(rdb, Config{NoAutoPipeline: true})
-	keys := s.stepKeys("i1")
+	keys := s.createKeys("i1")
 	create := []any{"state", "running", "p:1", "p", "", time.Now().UnixMilli(), "", "nonce-1", 1, "i1:1:0", "env"}
 	for i := 0; i < 2; i++ {
 		res, err := createScript.Run(ctx, rdb, keys, create...).Slice()

@@ -135,19 +135,21 @@ func (s *Store) TakeStartTimers(ctx context.Context, now time.Time, limit int, h
 var advanceStartTimerScript = redis.NewScript(`
 local e = redis.call('HGET', KEYS[1], ARGV[1])
 if not e or string.sub(e, 1, #ARGV[2]) ~= ARGV[2] then return 'STALE' end
+local v, f = string.match(ARGV[2], '^(%d+)|(%d+)|$')
 if ARGV[3] == '0' then
-  redis.call('HDEL', KEYS[1], ARGV[1])
+  -- Done: the entry stays, due 0 and out of the due set, so that deploying the same version
+  -- again does not schedule it anew.
+  redis.call('HSET', KEYS[1], ARGV[1], v .. '|' .. (tonumber(f) + 1) .. '|0')
   redis.call('ZREM', KEYS[2], ARGV[1])
   return 'OK'
 end
-local v, f = string.match(ARGV[2], '^(%d+)|(%d+)|$')
 redis.call('HSET', KEYS[1], ARGV[1], v .. '|' .. (tonumber(f) + 1) .. '|' .. ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 return 'OK'
 `)
 
 // AdvanceStartTimer records that st fired: it is due again at next, or is done when next is
-// zero. It returns false when st's entry moved on meanwhile (another server advanced it, or a
+// zero (its entry stays, marked done, until a newer version replaces the key's schedule). It returns false when st's entry moved on meanwhile (another server advanced it, or a
 // newer version replaced it).
 func (s *Store) AdvanceStartTimer(ctx context.Context, st StartTimer, next time.Time) (bool, error) {
 	nextMs := int64(0)
@@ -162,7 +164,7 @@ func (s *Store) AdvanceStartTimer(ctx context.Context, st StartTimer, next time.
 	return res == "OK", nil
 }
 
-// StartTimers returns every scheduled timer start event.
+// StartTimers returns every scheduled timer start event (not those that are done).
 func (s *Store) StartTimers(ctx context.Context) ([]StartTimer, error) {
 	all, err := s.rdb.HGetAll(ctx, s.startTimersKey()).Result()
 	if err != nil {
@@ -170,7 +172,7 @@ func (s *Store) StartTimers(ctx context.Context) ([]StartTimer, error) {
 	}
 	out := make([]StartTimer, 0, len(all))
 	for f, e := range all {
-		if st, ok := parseStartTimer(f, e); ok {
+		if st, ok := parseStartTimer(f, e); ok && st.Due.UnixMilli() != 0 {
 			out = append(out, st)
 		}
 	}

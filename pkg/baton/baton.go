@@ -178,7 +178,8 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	if rdb == nil {
 		opts, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
-			return nil, fmt.Errorf("redis url %s: %w", RedactURL(cfg.RedisURL), err)
+			// Not wrapped: the parser's error quotes the URL, password and all.
+			return nil, fmt.Errorf("redis url %s: want redis://[user:password@]host:port[/db] or rediss://...", RedactURL(cfg.RedisURL))
 		}
 		if cfg.RedisUser != "" || cfg.RedisPassword != "" {
 			opts.Username, opts.Password = cfg.RedisUser, cfg.RedisPassword

@@ -83,6 +83,17 @@ func TestCredentialsAuthenticateAndNeverShowInErrors(t *testing.T) {
 			t.Fatalf("%s: the error shows a password: %v", name, err)
 		}
 	}
+	// A URL the parser refuses: its error would quote the password.
+	unparsable := good
+	unparsable.RedisURL = "redis://user:s3cr%t@localhost:6379/0"
+	unparsable.NATSURL = "nats://ann:s3cr%t@localhost:4222"
+	if err := connect(unparsable); err == nil || strings.Contains(err.Error(), "s3cr") {
+		t.Fatalf("an unparsable redis url: %v", err)
+	}
+	unparsable.RedisURL = redisURL
+	if err := connect(unparsable); err == nil || strings.Contains(err.Error(), "s3cr") {
+		t.Fatalf("an unparsable nats url: %v", err)
+	}
 	// One way of authenticating at a time.
 	two := good
 	two.Queue.Token = "t"
