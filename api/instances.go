@@ -117,8 +117,8 @@ func (s *Server) modify(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &b); err != nil {
 		return err
 	}
-	if len(b.Instructions) == 0 {
-		return fieldErr("instructions", "is required: at least one of cancel, startBefore, startAfter or move")
+	if len(b.Instructions) == 0 && len(b.Variables) == 0 {
+		return fieldErr("instructions", "is required: at least one of cancel, startBefore, startAfter or move (or variables to set)")
 	}
 	req := baton.ModifyRequest{InstanceID: r.PathValue("id"), Variables: b.Variables}
 	for i, in := range b.Instructions {

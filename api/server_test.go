@@ -103,6 +103,12 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 			t.Errorf("backlog of the %s band: %v, want 0", band, got)
 		}
 	}
+	// The instance counts are taken in the background: a later scrape has them.
+	batontest.Eventually(t, 10*time.Second, func() bool {
+		_, scrape = s.do("GET", "/metrics", nil)
+		_, ok := metric(scrape, "baton_instances", `status="completed"`)
+		return ok
+	}, "no baton_instances in the scrape")
 	for status, want := range map[string]float64{"completed": 5, "incident": 1, "running": 0} {
 		if got := s.mustMetric(scrape, "baton_instances", `status="`+status+`"`); got != want {
 			t.Errorf("baton_instances{status=%q} = %v, want %v", status, got, want)

@@ -159,7 +159,11 @@ func (e *Engine) execute(ctx context.Context, l *Lease) (Result, error) {
 				if _, rerr := e.release(l); rerr != nil {
 					return Result{}, rerr
 				}
-				e.park(ctx, j)
+				child := ""
+				if n := def.Nodes[j.Activity]; n != nil && n.Call != nil {
+					child = n.Call.ProcessKey
+				}
+				e.park(ctx, j, child)
 				return Result{Outcome: Parked}, nil
 			}
 			if errors.Is(err, errTransient) {

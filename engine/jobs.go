@@ -37,7 +37,9 @@ func (e *Engine) Jobs(ctx context.Context, f JobFilter) ([]OutstandingJob, error
 	f.Limit = min(f.Limit, 1000)
 	var ids []string
 	if f.InstanceID == "" {
-		due, err := e.store.DueJobs(ctx, 10*f.Limit)
+		// The due index also holds jobs consumed in the last OverdueAfter (the reconciler drops
+		// them when it looks): read deep enough to see past them.
+		due, err := e.store.DueJobs(ctx, 10000)
 		if err != nil {
 			return nil, err
 		}

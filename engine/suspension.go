@@ -215,7 +215,10 @@ func (e *Engine) Activate(ctx context.Context, s Scope) (int, error) {
 // An activation may have published the parked jobs between the check that found j suspended
 // and this park (another engine's, or this engine's view up to SuspensionRefresh old): so once
 // parked, j is checked again against Redis, and published at once if nothing suspends it now.
-func (e *Engine) park(ctx context.Context, j *job.Job) {
+//
+// calledProcess, when set, is the suspended process a Call job's child belongs to: it keeps the
+// job parked too.
+func (e *Engine) park(ctx context.Context, j *job.Job, calledProcess ...string) {
 	ctx = context.WithoutCancel(ctx)
 	if err := e.store.Park(ctx, j.ID); err != nil {
 		e.log.Warn("parking a suspended job failed; the reconciler offers it again later", zap.String("job", j.ID), zap.Error(err))
@@ -223,7 +226,7 @@ func (e *Engine) park(ctx context.Context, j *job.Job) {
 	// Look again in an hour even if the parked list is lost.
 	_ = e.store.Schedule(ctx, j.ID, time.Now().Add(WaitRecheck))
 	e.log.Debug("job parked: suspended", zap.String("job", j.ID), zap.String("instance", j.Instance))
-	if still, err := e.stillSuspended(ctx, j); err == nil && !still {
+	if still, err := e.stillSuspended(ctx, j, calledProcess...); err == nil && !still {
 		if _, err := e.unpark(ctx, j.ID); err != nil {
 			e.log.Warn("publishing a job activated while it was parked failed; the reconciler will", zap.String("job", j.ID), zap.Error(err))
 		}
@@ -231,7 +234,7 @@ func (e *Engine) park(ctx context.Context, j *job.Job) {
 }
 
 // stillSuspended asks Redis, not the cached view, whether something suspends j.
-func (e *Engine) stillSuspended(ctx context.Context, j *job.Job) (bool, error) {
+func (e *Engine) stillSuspended(ctx context.Context, j *job.Job, calledProcess ...string) (bool, error) {
 	snap, err := e.store.Load(ctx, j.Instance)
 	if err != nil {
 		return false, err
@@ -250,6 +253,13 @@ func (e *Engine) stillSuspended(ctx context.Context, j *job.Job) (bool, error) {
 	_, all := m["process:"+st.ProcessKey]
 	_, one := m["process:"+st.ProcessKey+":"+strconv.Itoa(st.DefinitionVersion)]
 	_, act := m["activity:"+st.ProcessKey+":"+j.Activity]
+	for _, k := range calledProcess {
+		for scope := range m {
+			if k != "" && (scope == "process:"+k || strings.HasPrefix(scope, "process:"+k+":")) {
+				return true, nil
+			}
+		}
+	}
 	return all || one || act, nil
 }
 

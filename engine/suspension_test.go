@@ -240,6 +240,14 @@ func TestACallActivityIntoASuspendedProcessWaitsForItsActivation(t *testing.T) {
 	if v, _ := c.Instance(ctx, res.InstanceID); v.Status != engine.StatusRunning || len(v.Incidents) != 0 {
 		t.Fatalf("parent %+v: want it waiting, without an incident", v)
 	}
+	// Parked, it stays parked: it is not published again and again while the child's process
+	// is suspended.
+	before := c.Engine().TypeStats()["_engine"].Started.Load()
+	quiet := time.Now().Add(time.Second)
+	batontest.Eventually(t, 10*time.Second, func() bool { return time.Now().After(quiet) }, "time stood still")
+	if n := c.Engine().TypeStats()["_engine"].Started.Load() - before; n > 2 {
+		t.Fatalf("the parked Call job ran %d more times in a second", n)
+	}
 	if _, err := c.Activate(ctx, baton.Scope{ProcessKey: "child"}); err != nil {
 		t.Fatal(err)
 	}

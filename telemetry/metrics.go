@@ -105,9 +105,10 @@ type engineCollector struct {
 	eng *engine.Engine
 	log *zap.Logger
 
-	mu       sync.Mutex
-	counted  time.Time
-	byStatus map[string]int
+	mu         sync.Mutex
+	counted    time.Time
+	byStatus   map[string]int
+	refreshing bool
 }
 
 // instanceCountEvery and instanceCountMax bound the cost of baton_instances.
@@ -116,21 +117,29 @@ const (
 	instanceCountMax   = 100000
 )
 
-// instances returns the instance counts by status, counted again when older than
-// instanceCountEvery.
-func (c *engineCollector) instances(ctx context.Context) map[string]int {
+// instances returns the last instance counts by status (nil before the first), and counts
+// again in the background when they are older than instanceCountEvery: a count of many
+// instances takes longer than a scrape may.
+func (c *engineCollector) instances() map[string]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if time.Since(c.counted) < instanceCountEvery && c.byStatus != nil {
-		return c.byStatus
+	if time.Since(c.counted) >= instanceCountEvery && !c.refreshing {
+		c.refreshing = true
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), instanceCountEvery)
+			defer cancel()
+			m, err := c.eng.CountInstances(ctx, instanceCountMax)
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.refreshing = false
+			if err != nil {
+				c.log.Warn("metrics: counting instances failed", zap.Error(err))
+				return
+			}
+			c.byStatus, c.counted = m, time.Now()
+		}()
 	}
-	m, err := c.eng.CountInstances(ctx, instanceCountMax)
-	if err != nil {
-		c.log.Warn("metrics: counting instances failed", zap.Error(err))
-		return c.byStatus
-	}
-	c.byStatus, c.counted = m, time.Now()
-	return m
+	return c.byStatus
 }
 
 func (c *engineCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -169,7 +178,7 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	} else {
 		c.log.Warn("metrics: counting open incidents failed", zap.Error(err))
 	}
-	if counts := c.instances(ctx); counts != nil {
+	if counts := c.instances(); counts != nil {
 		for _, status := range []string{"running", "incident", "completed", "cancelled", "archived"} {
 			ch <- prometheus.MustNewConstMetric(descInstances, prometheus.GaugeValue, float64(counts[status]), status)
 		}

@@ -3,7 +3,9 @@ package telemetry
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
+	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
@@ -20,6 +22,9 @@ func NewTracerProvider(ctx context.Context, endpoint, service string) (*sdktrace
 	var opts []otlptracehttp.Option
 	switch {
 	case endpoint != "":
+		if u, err := url.Parse(endpoint); err == nil && (u.Path == "" || u.Path == "/") {
+			endpoint = strings.TrimRight(endpoint, "/") + "/v1/traces" // the OTLP/HTTP traces path
+		}
 		opts = append(opts, otlptracehttp.WithEndpointURL(endpoint))
 	case os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") == "" && os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") == "":
 		return nil, nil
@@ -27,6 +32,9 @@ func NewTracerProvider(ctx context.Context, endpoint, service string) (*sdktrace
 	exp, err := otlptracehttp.New(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("tracing: OTLP exporter: %w", err)
+	}
+	if s := os.Getenv("OTEL_SERVICE_NAME"); s != "" {
+		service = s
 	}
 	res := resource.NewSchemaless(attribute.String("service.name", service))
 	return sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res)), nil

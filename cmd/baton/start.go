@@ -32,29 +32,23 @@ Instances can also be started by publishing a start message to baton.start.<proc
   nats pub baton.start.order '{"variables":{"amount":150}}' -H Content-Type:application/json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output, "table", "json"); err != nil {
-				return err
-			}
 			variables, err := parseVars(vars)
 			if err != nil {
 				return err
 			}
-			c, _, err := g.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			res, err := c.Start(cmd.Context(), baton.StartRequest{ProcessKey: args[0], Version: version,
-				BusinessKey: businessKey, Variables: variables})
-			if err != nil {
-				return err
-			}
-			if output == "json" {
-				return json.NewEncoder(cmd.OutOrStdout()).Encode(map[string]any{"id": res.InstanceID,
-					"processKey": args[0], "definitionVersion": res.DefinitionVersion, "status": res.Status})
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), res.InstanceID)
-			return nil
+			return g.withClient(cmd, output, []string{"table", "json"}, func(c backend) error {
+				res, err := c.Start(cmd.Context(), baton.StartRequest{ProcessKey: args[0], Version: version,
+					BusinessKey: businessKey, Variables: variables})
+				if err != nil {
+					return err
+				}
+				if output == "json" {
+					return json.NewEncoder(cmd.OutOrStdout()).Encode(map[string]any{"id": res.InstanceID,
+						"processKey": args[0], "definitionVersion": res.DefinitionVersion, "status": res.Status})
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), res.InstanceID)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringArrayVar(&vars, "var", nil, "variable as name=value (repeatable); JSON values are decoded")
