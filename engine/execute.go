@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/trace"
 	"slices"
 	"time"
 
@@ -190,8 +189,10 @@ func (e *Engine) execute(ctx context.Context, l *Lease) (Result, error) {
 		// The commit must not be abandoned half-way by a cancelled context: its outcome decides
 		// whether the message is acked.
 		cctx := context.WithoutCancel(ctx)
-		_, cspan := e.tracer.Start(cctx, "commit", trace.WithAttributes(attribute.Int64("baton.expected_version", version),
-			attribute.Int("baton.new_jobs", len(entries))))
+		_, cspan := e.tracer.Start(cctx, "commit")
+		if cspan.IsRecording() {
+			cspan.SetAttributes(attribute.Int64("baton.expected_version", version), attribute.Int("baton.new_jobs", len(entries)))
+		}
 		ver, _, err := e.store.Commit(cctx, store.Step{Instance: j.Instance, Job: j.ID, Fence: l.Fence,
 			ExpectedVersion: version, State: newBlob, Status: status, History: hist, NewJobs: entries, Cancel: r.cancel})
 		endSpan(cspan, err)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/trace"
 	"reflect"
 	"strconv"
 
@@ -57,9 +56,12 @@ func (r *runner) invoke(t *Token, n *model.Node, taskType, event, site string) (
 		ProcessKey: r.st.ProcessKey, BusinessKey: r.st.BusinessKey, ActivityID: n.ID, TokenID: t.ID, TaskType: taskType,
 		ListenerEvent: event, vars: r.vars(t)}
 	r.calls++
-	dctx, span := r.eng.tracer.Start(r.ctx, "delegate "+taskType, trace.WithAttributes(
-		attribute.String("baton.instance", r.st.ID), attribute.String("baton.activity", n.ID), attribute.String("baton.task_type", taskType),
-		attribute.String("baton.listener_event", event)))
+	dctx, span := r.eng.tracer.Start(r.ctx, "delegate")
+	if span.IsRecording() {
+		span.SetName("delegate " + taskType)
+		span.SetAttributes(attribute.String("baton.instance", r.st.ID), attribute.String("baton.activity", n.ID),
+			attribute.String("baton.task_type", taskType), attribute.String("baton.listener_event", event))
+	}
 	err := safeExecute(dctx, d, task)
 	endSpan(span, err)
 	var (

@@ -78,9 +78,14 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (res StartResult, 
 	if req.ProcessKey == "" {
 		return StartResult{}, fmt.Errorf("start: processKey is required")
 	}
-	ctx, span := e.tracer.Start(ctx, "start "+req.ProcessKey, trace.WithSpanKind(trace.SpanKindProducer))
+	ctx, span := e.tracer.Start(ctx, "start", trace.WithSpanKind(trace.SpanKindProducer))
+	if span.IsRecording() {
+		span.SetName("start " + req.ProcessKey)
+	}
 	defer func() {
-		span.SetAttributes(attribute.String("baton.instance", res.InstanceID), attribute.Bool("baton.created", res.Created))
+		if span.IsRecording() {
+			span.SetAttributes(attribute.String("baton.instance", res.InstanceID), attribute.Bool("baton.created", res.Created))
+		}
 		endSpan(span, err)
 	}()
 	version := req.Version

@@ -91,8 +91,11 @@ func (e *Engine) Execute(ctx context.Context, l *Lease) (Result, error) {
 	ts := e.typeStats(l.Job.Type)
 	ts.Started.Add(1)
 	began := time.Now()
-	ctx, span := e.tracer.Start(ctx, "job "+l.Job.Type, trace.WithSpanKind(trace.SpanKindConsumer),
-		trace.WithAttributes(append(jobAttributes(l.Job), attribute.Int("baton.attempt", l.Attempt))...))
+	ctx, span := e.tracer.Start(ctx, "job", trace.WithSpanKind(trace.SpanKindConsumer))
+	if span.IsRecording() { // names and attributes cost allocations: only for a real tracer
+		span.SetName("job " + l.Job.Type)
+		span.SetAttributes(append(jobAttributes(l.Job), attribute.Int("baton.attempt", l.Attempt))...)
+	}
 	res, err := e.execute(ctx, l)
 	spanErr := err
 	if err == nil {
