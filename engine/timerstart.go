@@ -21,11 +21,13 @@ import (
 // (store.ReplaceStartTimers), replacing the schedule of the key's older versions, as Camunda
 // does; deploying the same content again changes nothing. The reconciler of every server fires
 // the due ones (FireStartTimers, each pass: within ReconcilerConfig.Interval of the due time).
-// Firing starts an instance whose id derives from the version, the event and how often it fired,
-// then advances the schedule. If the server dies in between, the next look starts the same id,
-// which starts nothing twice, and then advances it: a timer start event starts one instance per
-// occurrence, however servers die or race. Occurrences missed while no server ran collapse into
-// one late start.
+// Firing publishes a start message whose id derives from the version, the event and how often it
+// fired (the instance id derives from it), then advances the schedule; whichever server consumes
+// start messages starts the instance. If the server dies in between, the next look publishes the
+// same id, which starts nothing twice, and then advances it: a timer start event starts one
+// instance per occurrence, however servers die or race. Occurrences missed while no server ran
+// collapse into one late start. A finished one stays marked done, so that deploying the same
+// content again does not arm it anew.
 
 // StartTimer is a scheduled timer start event.
 type StartTimer = store.StartTimer

@@ -17,9 +17,10 @@ import (
 //	<prefix>{timers}:due    ZSET the same fields, scored by when to look at them next
 //
 // The entry is the schedule of the process key's latest version; deploying a newer version
-// replaces the key's entries. Firing is: start the instance whose id derives from (version,
-// event, fired), then advance the entry if it still says (version, fired). A crash between the
-// two starts the same instance id again, which is a no-op.
+// replaces the key's entries. Firing is: publish the start message whose id derives from
+// (version, event, fired), then advance the entry if it still says (version, fired). A crash
+// between the two publishes the same id again, which starts nothing twice. A finished entry
+// stays, with due 0 and out of the due set.
 
 func (s *Store) startTimersKey() string    { return s.prefix + "{timers}:start" }
 func (s *Store) startTimersDueKey() string { return s.prefix + "{timers}:due" }
