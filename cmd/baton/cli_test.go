@@ -152,8 +152,7 @@ func TestDeployExplainDryRunStoresNothing(t *testing.T) {
 func TestTasksAreListedClaimedAndCompletedFromTheCommandLine(t *testing.T) {
 	t.Parallel()
 	env := batontest.New(t)
-	file := filepath.Join(t.TempDir(), "approve.bpmn")
-	if err := os.WriteFile(file, []byte(`<?xml version="1.0"?>
+	deployXML(t, env, "approve.bpmn", `<?xml version="1.0"?>
 <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d">
   <process id="approve" isExecutable="true">
     <startEvent id="s"/>
@@ -162,12 +161,7 @@ func TestTasksAreListedClaimedAndCompletedFromTheCommandLine(t *testing.T) {
     <sequenceFlow id="f1" sourceRef="Approve" targetRef="e"/>
     <endEvent id="e"/>
   </process>
-</definitions>`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := run(t, env, "deploy", file); err != nil {
-		t.Fatal(err)
-	}
+</definitions>`)
 	out, err := run(t, env, "start", "approve")
 	if err != nil {
 		t.Fatal(err)
@@ -250,8 +244,7 @@ func TestTasksAreListedClaimedAndCompletedFromTheCommandLine(t *testing.T) {
 func TestCorrelateFromTheCommandLine(t *testing.T) {
 	t.Parallel()
 	env := batontest.New(t)
-	file := filepath.Join(t.TempDir(), "pay.bpmn")
-	if err := os.WriteFile(file, []byte(`<?xml version="1.0"?>
+	deployXML(t, env, "pay.bpmn", `<?xml version="1.0"?>
 <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
   <message id="M" name="payment-received"/>
   <process id="pay" isExecutable="true">
@@ -261,12 +254,7 @@ func TestCorrelateFromTheCommandLine(t *testing.T) {
     <sequenceFlow id="f1" sourceRef="Paid" targetRef="e"/>
     <endEvent id="e"/>
   </process>
-</definitions>`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := run(t, env, "deploy", file); err != nil {
-		t.Fatal(err)
-	}
+</definitions>`)
 	out, err := run(t, env, "start", "pay", "--business-key", "o-1")
 	if err != nil {
 		t.Fatal(err)
@@ -297,20 +285,14 @@ func TestTimersListsTheScheduledTimerStartEvents(t *testing.T) {
 	if out, err := run(t, env, "timers"); err != nil || !strings.Contains(out, "no timer start events are scheduled") {
 		t.Fatalf("timers before deploying: %q %v", out, err)
 	}
-	file := filepath.Join(t.TempDir(), "nightly.bpmn")
-	if err := os.WriteFile(file, []byte(`<?xml version="1.0"?>
+	deployXML(t, env, "nightly.bpmn", `<?xml version="1.0"?>
 <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
   <process id="nightly" isExecutable="true">
     <startEvent id="At2"><timerEventDefinition><timeCycle>0 0 2 * * ?</timeCycle></timerEventDefinition></startEvent>
     <sequenceFlow id="f0" sourceRef="At2" targetRef="e"/>
     <endEvent id="e"/>
   </process>
-</definitions>`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := run(t, env, "deploy", file); err != nil {
-		t.Fatal(err)
-	}
+</definitions>`)
 	out, err := run(t, env, "timers")
 	if err != nil || !strings.Contains(out, "nightly  1        At2    0      ") || !strings.Contains(out, "T02:00:00Z") {
 		t.Fatalf("timers: %q %v", out, err)
@@ -330,8 +312,7 @@ func TestTimersListsTheScheduledTimerStartEvents(t *testing.T) {
 func TestIncidentsAreListedAndRetriedFromTheCommandLine(t *testing.T) {
 	t.Parallel()
 	env := batontest.New(t)
-	file := filepath.Join(t.TempDir(), "pay.bpmn")
-	if err := os.WriteFile(file, []byte(`<?xml version="1.0"?>
+	deployXML(t, env, "pay.bpmn", `<?xml version="1.0"?>
 <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:baton="https://github.com/batonhq/baton/schema/bpmn" id="d">
   <process id="pay" isExecutable="true">
     <startEvent id="s"/>
@@ -340,12 +321,7 @@ func TestIncidentsAreListedAndRetriedFromTheCommandLine(t *testing.T) {
     <sequenceFlow id="f1" sourceRef="Charge" targetRef="e"/>
     <endEvent id="e"/>
   </process>
-</definitions>`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := run(t, env, "deploy", file); err != nil {
-		t.Fatal(err)
-	}
+</definitions>`)
 	c := env.Client(env.Config())
 	c.Register("charge", baton.DelegateFunc(func(_ context.Context, tk *baton.Task) error {
 		if tk.Var("card") == nil {
@@ -418,20 +394,14 @@ func TestADeadLetteredStartMessageIsShownAndRequeuedAfterTheDeploy(t *testing.T)
 		t.Fatalf("show x: %v", err)
 	}
 	// Deploy the process, requeue the message: the instance starts.
-	file := filepath.Join(t.TempDir(), "pay.bpmn")
-	if err := os.WriteFile(file, []byte(`<?xml version="1.0"?>
+	deployXML(t, env, "pay.bpmn", `<?xml version="1.0"?>
 <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
   <process id="pay" isExecutable="true">
     <startEvent id="s"/>
     <sequenceFlow id="f0" sourceRef="s" targetRef="e"/>
     <endEvent id="e"/>
   </process>
-</definitions>`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := run(t, env, "deploy", file); err != nil {
-		t.Fatal(err)
-	}
+</definitions>`)
 	if out, err := run(t, env, "dead-letters", "requeue", seq); err != nil || !strings.Contains(out, "published again to baton.start.pay") {
 		t.Fatalf("requeue: %q %v", out, err)
 	}
@@ -484,20 +454,14 @@ func TestSuspendAndActivateFromTheCommandLine(t *testing.T) {
 func TestInstancesListsAndFiltersFromTheCommandLine(t *testing.T) {
 	t.Parallel()
 	env := batontest.New(t)
-	file := filepath.Join(t.TempDir(), "pay.bpmn")
-	if err := os.WriteFile(file, []byte(`<?xml version="1.0"?>
+	deployXML(t, env, "pay.bpmn", `<?xml version="1.0"?>
 <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
   <process id="pay" isExecutable="true">
     <startEvent id="s"/>
     <sequenceFlow id="f0" sourceRef="s" targetRef="e"/>
     <endEvent id="e"/>
   </process>
-</definitions>`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := run(t, env, "deploy", file); err != nil {
-		t.Fatal(err)
-	}
+</definitions>`)
 	for _, bk := range []string{"o-1", "o-2"} {
 		if _, err := run(t, env, "start", "pay", "--business-key", bk); err != nil {
 			t.Fatal(err)
@@ -644,4 +608,17 @@ func TestJobsListsOutstandingJobsFromTheCommandLine(t *testing.T) {
 	if _, err := run(t, env, "jobs", "--limit", "0"); err == nil || !strings.Contains(err.Error(), "want 1 to 1000") {
 		t.Fatalf("--limit 0: %v", err)
 	}
+}
+
+// deployXML writes a BPMN document to a file named name and deploys it with the command line.
+func deployXML(t *testing.T, env *batontest.Env, name, doc string) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, env, "deploy", file); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }
