@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -70,6 +72,8 @@ type Queue struct {
 	nc  *nats.Conn
 	js  jetstream.JetStream
 	log *zap.Logger
+	// ensured is set once EnsureStreams succeeded.
+	ensured atomic.Bool
 }
 
 // Connect dials NATS and returns a Queue. It does not create streams; call EnsureStreams.
@@ -144,14 +148,31 @@ func (q *Queue) EnsureStreams(ctx context.Context) error {
 		{Name: DeadStream, Subjects: []string{DeadPrefix + ">"}, Retention: jetstream.LimitsPolicy,
 			MaxAge: 30 * 24 * time.Hour},
 	}
+	if q.ensured.Load() {
+		return nil // once per connection: every start calls it
+	}
 	for _, sc := range streams {
 		sc.Storage = storage
 		sc.Replicas = q.cfg.Replicas
+		// An existing stream with these settings is left alone: updating a stream while
+		// consumers are created on it is needless work for the server (and races inside an
+		// embedded nats-server).
+		if s, err := q.js.Stream(ctx, sc.Name); err == nil && sameStream(s.CachedInfo().Config, sc) {
+			continue
+		}
 		if _, err := q.js.CreateOrUpdateStream(ctx, sc); err != nil {
 			return fmt.Errorf("create stream %s: %w", sc.Name, err)
 		}
 	}
+	q.ensured.Store(true)
 	return nil
+}
+
+// sameStream reports whether the settings Baton sets are those of have.
+func sameStream(have, want jetstream.StreamConfig) bool {
+	return slices.Equal(have.Subjects, want.Subjects) && have.Retention == want.Retention && have.Storage == want.Storage &&
+		have.Replicas == want.Replicas && have.MaxAge == want.MaxAge && have.AllowMsgSchedules == want.AllowMsgSchedules &&
+		(want.Duplicates == 0 || have.Duplicates == want.Duplicates)
 }
 
 // JobConsumer creates or binds the durable consumer of taskType (w-<type>), shared by every
