@@ -35,7 +35,10 @@ type globals struct {
 
 // natsAuth and redisAuth are the credential and TLS flags.
 type natsAuth struct{ user, password, token, nkey, creds, ca, cert, key string }
-type redisAuth struct{ user, password, ca, cert, key string }
+type redisAuth struct {
+	user, password, ca, cert, key, master string
+	cluster                               bool
+}
 
 func newRootCommand() *cobra.Command {
 	g := &globals{}
@@ -75,6 +78,8 @@ and it wins over the environment.`,
 	pf.StringVar(&g.redis.ca, "redis-ca", "", "CA bundle to verify Redis with; TLS even on redis:// (env BATON_REDIS_CA)")
 	pf.StringVar(&g.redis.cert, "redis-cert", "", "client certificate for Redis mutual TLS (env BATON_REDIS_CERT)")
 	pf.StringVar(&g.redis.key, "redis-key", "", "client key for Redis mutual TLS (env BATON_REDIS_KEY)")
+	pf.BoolVar(&g.redis.cluster, "redis-cluster", false, "--redis is a Redis Cluster seed list, even of one node; a comma-separated --redis is one anyway (env BATON_REDIS_CLUSTER)")
+	pf.StringVar(&g.redis.master, "redis-master", "", "Redis Sentinel master name; --redis then lists the sentinels (env BATON_REDIS_MASTER)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		path := g.configFile
 		if path == "" {
@@ -128,6 +133,7 @@ func (g *globals) apply(cfg *baton.Config) {
 	q.TLS = baton.TLSFiles{CA: g.nats.ca, Cert: g.nats.cert, Key: g.nats.key}
 	cfg.RedisUser, cfg.RedisPassword = g.redis.user, g.redis.password
 	cfg.RedisTLS = baton.TLSFiles{CA: g.redis.ca, Cert: g.redis.cert, Key: g.redis.key}
+	cfg.RedisCluster, cfg.RedisMaster = g.redis.cluster, g.redis.master
 }
 
 // connect dials NATS and Redis for a command.

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -90,6 +91,9 @@ const (
 	EnvRedisCA       = "BATON_REDIS_CA"
 	EnvRedisCert     = "BATON_REDIS_CERT"
 	EnvRedisKey      = "BATON_REDIS_KEY"
+	// EnvRedisCluster ("true") and EnvRedisMaster set Config.RedisCluster and RedisMaster.
+	EnvRedisCluster = "BATON_REDIS_CLUSTER"
+	EnvRedisMaster  = "BATON_REDIS_MASTER"
 )
 
 // Config says where NATS and Redis are. The zero value connects to both on localhost.
@@ -114,6 +118,12 @@ type Config struct {
 	// RedisTLS names a CA bundle and a client certificate for TLS to Redis; with any of them the
 	// connection uses TLS even on a redis:// URL. Default none.
 	RedisTLS TLSFiles
+	// RedisCluster treats RedisURL as the seed list of a Redis Cluster even when it names one
+	// node. A comma-separated RedisURL is a cluster seed list anyway. Default false.
+	RedisCluster bool
+	// RedisMaster is the master name of a Redis Sentinel setup: RedisURL then lists the
+	// sentinels. Default none.
+	RedisMaster string
 }
 
 // TLSFiles names the PEM files of a TLS connection: a CA bundle and a client certificate.
@@ -139,10 +149,13 @@ func ConfigFromEnv(c Config) Config {
 		{&c.Queue.NKeySeedFile, EnvNATSNKey}, {&c.Queue.CredsFile, EnvNATSCreds}, {&c.Queue.TLS.CA, EnvNATSCA},
 		{&c.Queue.TLS.Cert, EnvNATSCert}, {&c.Queue.TLS.Key, EnvNATSKey}, {&c.RedisUser, EnvRedisUser},
 		{&c.RedisPassword, EnvRedisPassword}, {&c.RedisTLS.CA, EnvRedisCA}, {&c.RedisTLS.Cert, EnvRedisCert},
-		{&c.RedisTLS.Key, EnvRedisKey}} {
+		{&c.RedisTLS.Key, EnvRedisKey}, {&c.RedisMaster, EnvRedisMaster}} {
 		if *f.field == "" {
 			*f.field = os.Getenv(f.env)
 		}
+	}
+	if !c.RedisCluster {
+		c.RedisCluster, _ = strconv.ParseBool(os.Getenv(EnvRedisCluster))
 	}
 	if c.Engine.ExternalTaskTypes == nil {
 		for _, t := range strings.Split(os.Getenv(EnvExternalTypes), ",") {
@@ -176,28 +189,11 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	rdb, own := cfg.Redis, false
 	if rdb == nil {
-		opts, err := redis.ParseURL(cfg.RedisURL)
-		if err != nil {
-			// Not wrapped: the parser's error quotes the URL, password and all.
-			return nil, fmt.Errorf("redis url %s: want redis://[user:password@]host:port[/db] or rediss://...", RedactURL(cfg.RedisURL))
+		var err error
+		if rdb, err = dialRedis(cfg); err != nil {
+			return nil, err
 		}
-		if cfg.RedisUser != "" || cfg.RedisPassword != "" {
-			opts.Username, opts.Password = cfg.RedisUser, cfg.RedisPassword
-		}
-		if cfg.RedisTLS.Set() {
-			tc, err := cfg.RedisTLS.Config()
-			if err != nil {
-				return nil, fmt.Errorf("redis: %w", err)
-			}
-			if opts.TLSConfig != nil {
-				tc.ServerName = opts.TLSConfig.ServerName
-			}
-			if tc.ServerName == "" {
-				tc.ServerName, _, _ = net.SplitHostPort(opts.Addr) // verify the certificate against the host
-			}
-			opts.TLSConfig = tc
-		}
-		rdb, own = redis.NewClient(opts), true
+		own = true
 	}
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		if own {
@@ -275,4 +271,49 @@ func IsNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
 // RunWorker serves task types until ctx ends, then shuts down gracefully.
 func (c *Client) RunWorker(ctx context.Context, cfg WorkerConfig) error {
 	return workers.New(c.eng, cfg, c.log).Run(ctx)
+}
+
+// dialRedis builds the Redis client cfg asks for: one server (a redis:// or rediss:// URL), a
+// Redis Cluster (a comma-separated seed list, or RedisCluster), or a Sentinel setup
+// (RedisMaster, with the sentinels' URLs). Credentials and TLS come from the first URL, unless
+// RedisUser, RedisPassword or RedisTLS are set.
+func dialRedis(cfg Config) (redis.UniversalClient, error) {
+	var first *redis.Options
+	var addrs []string
+	for _, u := range strings.Split(cfg.RedisURL, ",") {
+		opts, err := redis.ParseURL(strings.TrimSpace(u))
+		if err != nil {
+			// Not wrapped: the parser's error quotes the URL, password and all.
+			return nil, fmt.Errorf("redis url %s: want redis://[user:password@]host:port[/db] or rediss://..., or a comma-separated list of them", RedactURL(cfg.RedisURL))
+		}
+		if first == nil {
+			first = opts
+		}
+		addrs = append(addrs, opts.Addr)
+	}
+	if cfg.RedisUser != "" || cfg.RedisPassword != "" {
+		first.Username, first.Password = cfg.RedisUser, cfg.RedisPassword
+	}
+	if cfg.RedisTLS.Set() {
+		tc, err := cfg.RedisTLS.Config()
+		if err != nil {
+			return nil, fmt.Errorf("redis: %w", err)
+		}
+		if first.TLSConfig != nil {
+			tc.ServerName = first.TLSConfig.ServerName
+		}
+		if tc.ServerName == "" {
+			tc.ServerName, _, _ = net.SplitHostPort(first.Addr) // verify the certificate against the host
+		}
+		first.TLSConfig = tc
+	}
+	switch {
+	case cfg.RedisMaster != "":
+		return redis.NewFailoverClient(&redis.FailoverOptions{MasterName: cfg.RedisMaster, SentinelAddrs: addrs,
+			Username: first.Username, Password: first.Password, DB: first.DB, TLSConfig: first.TLSConfig}), nil
+	case cfg.RedisCluster || len(addrs) > 1:
+		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, Username: first.Username, Password: first.Password,
+			TLSConfig: first.TLSConfig}), nil
+	}
+	return redis.NewClient(first), nil
 }
