@@ -419,13 +419,7 @@ func TestADeadLetteredStartMessageIsShownAndRequeuedAfterTheDeploy(t *testing.T)
 func TestSuspendAndActivateFromTheCommandLine(t *testing.T) {
 	t.Parallel()
 	env := batontest.New(t)
-	file := filepath.Join(t.TempDir(), "order.bpmn")
-	if err := os.WriteFile(file, order.BPMN, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := run(t, env, "deploy", file); err != nil {
-		t.Fatal(err)
-	}
+	deployXML(t, env, "order.bpmn", string(order.BPMN))
 	if out, err := run(t, env, "suspend", "--process", "order"); err != nil || !strings.Contains(out, "process order suspended") {
 		t.Fatalf("suspend: %q %v", out, err)
 	}
@@ -588,13 +582,7 @@ func TestTheCommandLineWorksThroughTheAPI(t *testing.T) {
 func TestJobsListsOutstandingJobsFromTheCommandLine(t *testing.T) {
 	t.Parallel()
 	env := batontest.New(t)
-	file := filepath.Join(t.TempDir(), "order.bpmn")
-	if err := os.WriteFile(file, order.BPMN, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := run(t, env, "deploy", file); err != nil {
-		t.Fatal(err)
-	}
+	deployXML(t, env, "order.bpmn", string(order.BPMN))
 	if out, err := run(t, env, "jobs"); err != nil || !strings.Contains(out, "no jobs match") {
 		t.Fatalf("jobs before: %q %v", out, err)
 	}
