@@ -105,6 +105,29 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
+// ServeWhile serves on ln while run runs, for a worker or server process: the probes and
+// /metrics answer while in-flight jobs drain, /readyz answers 503 from the moment ctx ends, and
+// the server stops once run returned. It returns run's error, else the server's.
+func (s *Server) ServeWhile(ctx context.Context, ln net.Listener, run func(context.Context) error) error {
+	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopHTTP()
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(httpCtx, ln) }()
+	go func() {
+		select {
+		case <-ctx.Done():
+			s.Stopping()
+		case <-httpCtx.Done():
+		}
+	}()
+	err := run(ctx)
+	stopHTTP()
+	if herr := <-done; err == nil {
+		err = herr
+	}
+	return err
+}
+
 // Stopping makes /readyz answer 503 from now on: the process is shutting down.
 func (s *Server) Stopping() { s.stopping.Store(true) }
 

@@ -222,6 +222,14 @@ func (e *Engine) execute(ctx context.Context, l *Lease) (Result, error) {
 		case errors.Is(err, store.ErrFenced):
 			e.stats.Fenced.Add(1)
 			return Result{Outcome: Fenced}, nil
+		case errors.Is(err, store.ErrNotDurable):
+			e.stats.NotDurable.Add(1)
+			// Applied on the master but not confirmed by the replicas or the AOF: its jobs are
+			// not published and its message is not acked on it. The redelivery finds the job
+			// consumed (STALE), and the reconciler publishes the outbox once it is overdue.
+			e.log.Warn("step committed on the Redis master but not confirmed durable; its jobs wait for the reconciler",
+				zap.String("instance", j.Instance), zap.String("job", j.ID), zap.Error(err))
+			return Result{}, fmt.Errorf("commit of job %s: %w", j.ID, err)
 		default:
 			// STALE, or a transport error: the commit's reply may have been lost after it was
 			// applied. The step's job ids are deterministic, so the outbox tells.

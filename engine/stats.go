@@ -31,7 +31,10 @@ type Stats struct {
 	Commits   atomic.Int64
 	Conflicts atomic.Int64
 	// Fenced counts results refused because another claim had taken the job over.
-	Fenced             atomic.Int64
+	Fenced atomic.Int64
+	// NotDurable counts commits Redis applied but did not confirm as durable as
+	// Config.Durability asks (store.ErrNotDurable): their jobs wait for the reconciler.
+	NotDurable         atomic.Int64
 	Stale              atomic.Int64
 	Retries            atomic.Int64
 	Incidents          atomic.Int64

@@ -24,7 +24,9 @@ type Config struct {
 	URL string
 	// Name is the connection name shown by the NATS server. Default "baton".
 	Name string
-	// Replicas is the stream replica count. Default 1; use 3 on a 3-node cluster.
+	// Replicas is the streams' replica count: 3 on a 3-node cluster (R3 keeps every message
+	// through the loss of one node). Default 0: a new stream gets 1 and an existing stream keeps
+	// its count, so only the process that owns the setting (baton server --replicas) changes it.
 	Replicas int
 	// MemoryStorage keeps streams in memory instead of on disk. Default false (file storage).
 	MemoryStorage bool
@@ -52,8 +54,8 @@ func (c *Config) defaults() {
 	if c.Name == "" {
 		c.Name = "baton"
 	}
-	if c.Replicas <= 0 {
-		c.Replicas = 1
+	if c.Replicas < 0 {
+		c.Replicas = 0
 	}
 	if c.AckWait <= 0 {
 		c.AckWait = 30 * time.Second
@@ -153,12 +155,22 @@ func (q *Queue) EnsureStreams(ctx context.Context) error {
 	}
 	for _, sc := range streams {
 		sc.Storage = storage
-		sc.Replicas = q.cfg.Replicas
+		sc.Replicas = max(q.cfg.Replicas, 1)
 		// An existing stream with these settings is left alone: updating a stream while
 		// consumers are created on it is needless work for the server (and races inside an
 		// embedded nats-server).
-		if s, err := q.js.Stream(ctx, sc.Name); err == nil && sameStream(s.CachedInfo().Config, sc) {
-			continue
+		if s, err := q.js.Stream(ctx, sc.Name); err == nil {
+			have := s.CachedInfo().Config
+			if q.cfg.Replicas == 0 {
+				sc.Replicas = have.Replicas // not this process's setting: keep the stream's
+			}
+			if sameStream(have, sc) {
+				continue
+			}
+			if have.Replicas != sc.Replicas {
+				q.log.Info("changing a stream's replicas", zap.String("stream", sc.Name),
+					zap.Int("from", have.Replicas), zap.Int("to", sc.Replicas))
+			}
 		}
 		if _, err := q.js.CreateOrUpdateStream(ctx, sc); err != nil {
 			return fmt.Errorf("create stream %s: %w", sc.Name, err)

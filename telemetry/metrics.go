@@ -90,6 +90,7 @@ var (
 	descCommits         = descCounter("baton_commits_total", "Steps committed.")
 	descConflicts       = descCounter("baton_commit_conflicts_total", "Commits refused because the instance's version moved; the step was re-applied.")
 	descFenced          = descCounter("baton_fencing_rejections_total", "Results refused because another claim had taken the job over.")
+	descNotDurable      = descCounter("baton_commits_not_durable_total", "Commits Redis applied but did not confirm to the replicas or AOF that --redis-wait-replicas or --redis-wait-aof ask for.")
 	descRepublished     = descCounter("baton_reconciler_republished_total", "Overdue jobs the reconciler published again.")
 	descPublishFailures = descCounter("baton_publish_failures_total", "Publishes of committed jobs that failed (the reconciler republishes them).")
 	descDelegateCalls   = descCounter("baton_delegate_calls_total", "Delegate and listener calls.")
@@ -144,7 +145,7 @@ func (c *engineCollector) instances() map[string]int {
 
 func (c *engineCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descJobsStarted, descJobsCompleted, descJobsFailed, descJobsRetried, descIncidentsRaised,
-		descLeaseRecoveries, descCommits, descConflicts, descFenced, descRepublished, descPublishFailures, descDelegateCalls,
+		descLeaseRecoveries, descCommits, descConflicts, descFenced, descNotDurable, descRepublished, descPublishFailures, descDelegateCalls,
 		descImplicit, descIncidentsOpen, descBacklog, descInFlight, descInstances} {
 		ch <- d
 	}
@@ -166,6 +167,7 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descCommits, st.Commits.Load())
 	counter(descConflicts, st.Conflicts.Load())
 	counter(descFenced, st.Fenced.Load())
+	counter(descNotDurable, st.NotDurable.Load())
 	counter(descRepublished, st.Republished.Load())
 	counter(descPublishFailures, st.PublishFailures.Load())
 	counter(descDelegateCalls, st.DelegateCalls.Load())

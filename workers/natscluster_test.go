@@ -34,6 +34,16 @@ func TestTheOrderExampleOnR3StreamsSurvivesTheLossOfANATSNodeExactlyOnce(t *test
 		t.Fatal(err)
 	}
 	batontest.RunWorker(t, c, baton.WorkerConfig{ServeEngineType: true, Reconciler: true})
+	// A second worker that does not set the replica count (an SDK worker's default) runs too:
+	// it must leave the streams at 3.
+	wcfg := env.Config()
+	wcfg.NATSURL = nc.URL
+	w := env.Client(wcfg)
+	order.Register(w)
+	if err := w.Engine().Queue().EnsureStreams(ctx); err != nil {
+		t.Fatal(err)
+	}
+	batontest.RunWorker(t, w, baton.WorkerConfig{})
 	s, err := c.Engine().Queue().JetStream().Stream(ctx, queue.JobsStream)
 	if err != nil {
 		t.Fatal(err)

@@ -37,7 +37,9 @@ type globals struct {
 type natsAuth struct{ user, password, token, nkey, creds, ca, cert, key string }
 type redisAuth struct {
 	user, password, ca, cert, key, master string
-	cluster                               bool
+	// wait is the durability the writes wait for (--redis-wait-*).
+	wait    baton.Durability
+	cluster bool
 }
 
 func newRootCommand() *cobra.Command {
@@ -80,6 +82,9 @@ and it wins over the environment.`,
 	pf.StringVar(&g.redis.key, "redis-key", "", "client key for Redis mutual TLS (env BATON_REDIS_KEY)")
 	pf.BoolVar(&g.redis.cluster, "redis-cluster", false, "--redis is a Redis Cluster seed list, even of one node; a comma-separated --redis is one anyway (env BATON_REDIS_CLUSTER)")
 	pf.StringVar(&g.redis.master, "redis-master", "", "Redis Sentinel master name; --redis then lists the sentinels (env BATON_REDIS_MASTER)")
+	pf.IntVar(&g.redis.wait.Replicas, "redis-wait-replicas", 0, "replicas that must acknowledge each commit (WAIT) before its jobs are published and its message acked; see docs/durability.md (env BATON_REDIS_WAIT_REPLICAS; default 0: none)")
+	pf.BoolVar(&g.redis.wait.AOF, "redis-wait-aof", false, "wait until each commit is fsynced to the append-only file (WAITAOF, Redis 7.2+ with appendonly yes), on the master and on --redis-wait-replicas replicas (env BATON_REDIS_WAIT_AOF)")
+	pf.DurationVar(&g.redis.wait.Timeout, "redis-wait-timeout", 0, "how long a commit waits for --redis-wait-replicas or --redis-wait-aof before it counts as not durable (env BATON_REDIS_WAIT_TIMEOUT; default 1s)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		path := g.configFile
 		if path == "" {
@@ -134,6 +139,7 @@ func (g *globals) apply(cfg *baton.Config) {
 	cfg.RedisUser, cfg.RedisPassword = g.redis.user, g.redis.password
 	cfg.RedisTLS = baton.TLSFiles{CA: g.redis.ca, Cert: g.redis.cert, Key: g.redis.key}
 	cfg.RedisCluster, cfg.RedisMaster = g.redis.cluster, g.redis.master
+	cfg.Durability = g.redis.wait
 }
 
 // connect dials NATS and Redis for a command.

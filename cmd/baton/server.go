@@ -46,7 +46,7 @@ func (r *runtimeFlags) register(cmd *cobra.Command, httpAddr string, api bool) {
 	f.DurationVar(&r.grace, "shutdown-grace", 30*time.Second, "on SIGTERM, how long in-flight jobs may finish before they are released")
 	f.DurationVar(&r.overdueAfter, "overdue-after", time.Minute, "how long a committed job may wait unconsumed before the reconciler republishes it")
 	f.IntVar(&r.maxAttempts, "max-attempts", 3, "attempts of a failing job before it raises an incident")
-	f.IntVar(&r.replicas, "replicas", 1, "stream replicas (3 on a 3-node NATS cluster)")
+	f.IntVar(&r.replicas, "replicas", 0, "JetStream stream replicas: 3 on a 3-node NATS cluster; 0 keeps existing streams' count and creates new ones with 1 (env BATON_NATS_REPLICAS)")
 }
 
 func (r *runtimeFlags) apply(cfg *baton.Config) {
@@ -54,7 +54,9 @@ func (r *runtimeFlags) apply(cfg *baton.Config) {
 	cfg.Engine.OverdueAfter = r.overdueAfter
 	cfg.Engine.MaxAttempts = r.maxAttempts
 	cfg.Queue.AckWait = r.ackWait
-	cfg.Queue.Replicas = r.replicas
+	if r.replicas != 0 {
+		cfg.Queue.Replicas = r.replicas
+	}
 }
 
 func newServerCommand(g *globals) *cobra.Command {
@@ -165,18 +167,5 @@ func runWorker(cmd *cobra.Command, g *globals, rf *runtimeFlags, wc baton.Worker
 	}
 	// The HTTP server stops after the worker: probes and metrics answer while jobs drain, and
 	// /readyz says 503 from the first moment of the shutdown.
-	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(cmd.Context()))
-	defer stopHTTP()
-	httpDone := make(chan error, 1)
-	go func() { httpDone <- srv.Serve(httpCtx, ln) }()
-	go func() {
-		<-cmd.Context().Done()
-		srv.Stopping()
-	}()
-	werr := c.RunWorker(cmd.Context(), wc)
-	stopHTTP()
-	if herr := <-httpDone; werr == nil {
-		werr = herr
-	}
-	return werr
+	return srv.ServeWhile(cmd.Context(), ln, func(ctx context.Context) error { return c.RunWorker(ctx, wc) })
 }

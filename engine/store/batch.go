@@ -17,6 +17,7 @@ type batcher struct {
 	due  string
 	reqs chan *call
 	max  int
+	dur  Durability
 	stop chan struct{}
 	once sync.Once
 }
@@ -30,12 +31,13 @@ type call struct {
 	due  []redis.Z
 	cmd  *redis.Cmd
 	zadd *redis.IntCmd
+	wait bool
 	err  error
 	done chan struct{}
 }
 
-func newBatcher(rdb redis.UniversalClient, due string, flushers, max int) *batcher {
-	b := &batcher{rdb: rdb, due: due, reqs: make(chan *call, 4*max), max: max, stop: make(chan struct{})}
+func newBatcher(rdb redis.UniversalClient, due string, flushers, max int, dur Durability) *batcher {
+	b := &batcher{rdb: rdb, due: due, reqs: make(chan *call, 4*max), max: max, dur: dur, stop: make(chan struct{})}
 	for i := 0; i < flushers; i++ {
 		go b.loop()
 	}
@@ -43,9 +45,10 @@ func newBatcher(rdb redis.UniversalClient, due string, flushers, max int) *batch
 }
 
 // do sends one call and waits for its reply: the script's command, the due-index write's error,
-// and the script's own error (a transport error means its outcome is unknown).
-func (b *batcher) do(ctx context.Context, sc *redis.Script, keys []string, args []any, due []redis.Z) (*redis.Cmd, error, error) {
-	c := &call{ctx: context.WithoutCancel(ctx), sc: sc, keys: keys, args: args, due: due, done: make(chan struct{})}
+// and the script's own error (a transport error means its outcome is unknown). With wait, the
+// call is followed by the durability wait, and a shortfall is its error.
+func (b *batcher) do(ctx context.Context, sc *redis.Script, keys []string, args []any, due []redis.Z, wait bool) (*redis.Cmd, error, error) {
+	c := &call{ctx: context.WithoutCancel(ctx), sc: sc, keys: keys, args: args, due: due, wait: wait, done: make(chan struct{})}
 	select {
 	case b.reqs <- c:
 	case <-ctx.Done():
@@ -101,27 +104,56 @@ func (b *batcher) flush(batch []*call) {
 	ctx := batch[0].ctx
 	// Each command carries its own reply or error; go-redis sets a transport error on every
 	// command of the pipeline, so the pipeline's own error adds nothing.
+	// One wait after the batch's writes covers all of them: they share the connection.
+	var check func() error
 	_, _ = b.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		wait := false
 		for _, c := range batch {
 			c.cmd = c.sc.EvalSha(c.ctx, p, c.keys, c.args...)
 			if len(c.due) > 0 {
 				c.zadd = p.ZAdd(c.ctx, b.due, c.due...)
 			}
+			wait = wait || c.wait
+		}
+		if wait {
+			check = queueWait(ctx, p, b.dur)
 		}
 		return nil
 	})
+	var werr error
+	if check != nil {
+		werr = check()
+	}
 	for _, c := range batch {
 		c.err = c.cmd.Err()
 		if redis.HasErrorPrefix(c.err, "NOSCRIPT") {
 			// Redis lost its script cache (restart, failover): send the source once more.
 			// The script did not run, so running it now is safe.
-			c.cmd = c.sc.Eval(c.ctx, b.rdb, c.keys, c.args...)
-			c.err = c.cmd.Err()
-			if len(c.due) > 0 {
-				c.zadd = b.rdb.ZAdd(c.ctx, b.due, c.due...)
-			}
+			b.resend(c)
+		} else if c.err == nil && c.wait && werr != nil {
+			c.err = werr
 		}
 		close(c.done)
+	}
+}
+
+// resend sends c's script source (EVAL) with its due entries and, for a call that waits, the
+// durability wait.
+func (b *batcher) resend(c *call) {
+	var check func() error
+	_, _ = b.rdb.Pipelined(c.ctx, func(p redis.Pipeliner) error {
+		c.cmd = c.sc.Eval(c.ctx, p, c.keys, c.args...)
+		if len(c.due) > 0 {
+			c.zadd = p.ZAdd(c.ctx, b.due, c.due...)
+		}
+		if c.wait {
+			check = queueWait(c.ctx, p, b.dur)
+		}
+		return nil
+	})
+	c.err = c.cmd.Err()
+	if c.err == nil && check != nil {
+		c.err = check()
 	}
 }
 

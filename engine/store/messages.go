@@ -135,7 +135,7 @@ func (s *Store) Unsubscribe(ctx context.Context, name, key string, waitJobs ...s
 func (s *Store) Buffer(ctx context.Context, name, key, id string, payload []byte, ttl time.Duration) (bool, error) {
 	now := time.Now()
 	v := strconv.FormatInt(now.Add(ttl).UnixMilli(), 10) + "|" + strconv.FormatInt(now.UnixNano(), 10) + "|" + string(payload)
-	res, err := bufferScript.Run(ctx, s.rdb, []string{s.msgKey(name, "sub", key), s.msgKey(name, "buf", key), s.msgKey(name, "done", id)},
+	res, err := s.runDurable(ctx, bufferScript, []string{s.msgKey(name, "sub", key), s.msgKey(name, "buf", key), s.msgKey(name, "done", id)},
 		id, v, ttl.Milliseconds()).Text()
 	if err != nil {
 		return false, fmt.Errorf("buffer message %q (%s): %w", name, id, err)

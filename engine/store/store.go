@@ -33,6 +33,8 @@ type Config struct {
 	PipelineFlushers int
 	// MaxPipeline caps the calls in one pipeline. Default 64.
 	MaxPipeline int
+	// Durability makes writes wait for replicas or AOF fsyncs. Default: no waiting.
+	Durability Durability
 }
 
 // Store reads and writes Baton's state in Redis. It is safe for concurrent use.
@@ -41,6 +43,7 @@ type Store struct {
 	prefix string
 	due    string
 	batch  *batcher
+	dur    Durability
 	// IndexFailures counts due-index writes that failed even when retried; the reconciler's
 	// repair sweep re-adds those entries.
 	IndexFailures atomic.Int64
@@ -52,7 +55,7 @@ func New(rdb redis.UniversalClient, cfg Config) *Store {
 	if p == "" {
 		p = DefaultPrefix
 	}
-	s := &Store{rdb: rdb, prefix: p, due: p + "due"}
+	s := &Store{rdb: rdb, prefix: p, due: p + "due", dur: cfg.Durability}
 	if !cfg.NoAutoPipeline {
 		if cfg.PipelineFlushers <= 0 {
 			cfg.PipelineFlushers = 4
@@ -60,7 +63,7 @@ func New(rdb redis.UniversalClient, cfg Config) *Store {
 		if cfg.MaxPipeline <= 0 {
 			cfg.MaxPipeline = 64
 		}
-		s.batch = newBatcher(rdb, s.due, cfg.PipelineFlushers, cfg.MaxPipeline)
+		s.batch = newBatcher(rdb, s.due, cfg.PipelineFlushers, cfg.MaxPipeline, cfg.Durability)
 	}
 	return s
 }
@@ -143,13 +146,16 @@ func (e *ConflictError) Error() string {
 // is best-effort and the reconciler's repair sweep re-adds what is still missing), and a
 // transport error is returned as the script's error, meaning its outcome is unknown. It uses
 // EVALSHA and falls back to EVAL when Redis answers NOSCRIPT (the script did not run then).
+// With Durability set, a write that must survive a failover is followed by the wait, and a
+// shortfall is returned as a *DurabilityError although the script ran.
 func (s *Store) evalPipe(ctx context.Context, sc *redis.Script, keys []string, args []any, due []redis.Z) ([]any, error) {
 	var cmd *redis.Cmd
 	var zerr, err error
+	wait := s.waits(sc)
 	if s.batch != nil {
-		cmd, zerr, err = s.batch.do(ctx, sc, keys, args, due)
+		cmd, zerr, err = s.batch.do(ctx, sc, keys, args, due, wait)
 	} else {
-		cmd, zerr, err = s.direct(ctx, sc, keys, args, due)
+		cmd, zerr, err = s.direct(ctx, sc, keys, args, due, wait)
 	}
 	if err != nil {
 		return nil, err
@@ -163,30 +169,43 @@ func (s *Store) evalPipe(ctx context.Context, sc *redis.Script, keys []string, a
 }
 
 // direct sends one script (and its due entries) on its own round trip.
-func (s *Store) direct(ctx context.Context, sc *redis.Script, keys []string, args []any, due []redis.Z) (*redis.Cmd, error, error) {
-	if len(due) == 0 {
+func (s *Store) direct(ctx context.Context, sc *redis.Script, keys []string, args []any, due []redis.Z, wait bool) (*redis.Cmd, error, error) {
+	if len(due) == 0 && !wait {
 		cmd := sc.Run(ctx, s.rdb, keys, args...)
 		return cmd, nil, cmd.Err()
 	}
-	send := func(sha bool) (*redis.Cmd, *redis.IntCmd) {
+	send := func(sha bool) (*redis.Cmd, *redis.IntCmd, func() error) {
 		var cmd *redis.Cmd
 		var z *redis.IntCmd
+		var check func() error
 		_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			if sha {
 				cmd = sc.EvalSha(ctx, p, keys, args...)
 			} else {
 				cmd = sc.Eval(ctx, p, keys, args...)
 			}
-			z = p.ZAdd(ctx, s.due, due...)
+			if len(due) > 0 {
+				z = p.ZAdd(ctx, s.due, due...)
+			}
+			if wait {
+				check = queueWait(ctx, p, s.dur)
+			}
 			return nil
 		})
-		return cmd, z
+		return cmd, z, check
 	}
-	cmd, z := send(true)
+	cmd, z, check := send(true)
 	if redis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
-		cmd, z = send(false)
+		cmd, z, check = send(false)
 	}
-	return cmd, z.Err(), cmd.Err()
+	var zerr error
+	if z != nil {
+		zerr = z.Err()
+	}
+	if err := cmd.Err(); err != nil || check == nil {
+		return cmd, zerr, err
+	}
+	return cmd, zerr, check()
 }
 
 // dueEntries turns new jobs into due-index entries.

@@ -44,6 +44,8 @@ type (
 	EngineConfig = engine.Config
 	// QueueConfig configures streams and consumers. See queue.Config.
 	QueueConfig = queue.Config
+	// Durability makes Redis writes wait for replicas or AOF fsyncs. See store.Durability.
+	Durability = store.Durability
 	// StartRequest asks for a new instance. See engine.StartRequest.
 	StartRequest = engine.StartRequest
 	// StartResult says what a start did.
@@ -94,6 +96,13 @@ const (
 	// EnvRedisCluster ("true") and EnvRedisMaster set Config.RedisCluster and RedisMaster.
 	EnvRedisCluster = "BATON_REDIS_CLUSTER"
 	EnvRedisMaster  = "BATON_REDIS_MASTER"
+	// EnvNATSReplicas sets Queue.Replicas, the streams' replica count.
+	EnvNATSReplicas = "BATON_NATS_REPLICAS"
+	// EnvRedisWaitReplicas, EnvRedisWaitAOF ("true") and EnvRedisWaitTimeout (a duration such as
+	// "1s") set Durability.
+	EnvRedisWaitReplicas = "BATON_REDIS_WAIT_REPLICAS"
+	EnvRedisWaitAOF      = "BATON_REDIS_WAIT_AOF"
+	EnvRedisWaitTimeout  = "BATON_REDIS_WAIT_TIMEOUT"
 )
 
 // Config says where NATS and Redis are. The zero value connects to both on localhost.
@@ -124,6 +133,13 @@ type Config struct {
 	// RedisMaster is the master name of a Redis Sentinel setup: RedisURL then lists the
 	// sentinels. Default none.
 	RedisMaster string
+	// Durability makes the writes a failover must not lose wait for Redis replicas (WAIT) or
+	// AOF fsyncs (WAITAOF) before they are published and acknowledged. Default: no waiting.
+	// Connect refuses what the server cannot give. See docs/durability.md.
+	Durability Durability
+
+	// envErr holds the environment variables ConfigFromEnv could not parse.
+	envErr error
 }
 
 // TLSFiles names the PEM files of a TLS connection: a CA bundle and a client certificate.
@@ -131,7 +147,9 @@ type TLSFiles = queue.TLSFiles
 
 // ConfigFromEnv fills empty URL and prefix fields of c from BATON_NATS_URL, BATON_REDIS_URL and
 // BATON_PREFIX, empty credential and TLS fields from BATON_NATS_* and BATON_REDIS_* (EnvNATSUser
-// and the rest), and a nil Engine.ExternalTaskTypes from BATON_EXTERNAL_TYPES.
+// and the rest), a nil Engine.ExternalTaskTypes from BATON_EXTERNAL_TYPES, a zero
+// Queue.Replicas from BATON_NATS_REPLICAS and zero Durability fields from BATON_REDIS_WAIT_*.
+// Values that do not parse make Connect fail with an error naming the variable.
 func ConfigFromEnv(c Config) Config {
 	if c.NATSURL == "" {
 		c.NATSURL = os.Getenv(EnvNATSURL)
@@ -157,6 +175,32 @@ func ConfigFromEnv(c Config) Config {
 	if !c.RedisCluster {
 		c.RedisCluster, _ = strconv.ParseBool(os.Getenv(EnvRedisCluster))
 	}
+	// A value that does not parse is kept as an error that Connect returns, naming the variable.
+	envInt := func(field *int, name string) {
+		if v := os.Getenv(name); *field == 0 && v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				c.envErr = errors.Join(c.envErr, fmt.Errorf("%s=%q: want a whole number >= 0", name, v))
+			}
+			*field = n
+		}
+	}
+	envInt(&c.Queue.Replicas, EnvNATSReplicas)
+	envInt(&c.Durability.Replicas, EnvRedisWaitReplicas)
+	if v := os.Getenv(EnvRedisWaitAOF); !c.Durability.AOF && v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			c.envErr = errors.Join(c.envErr, fmt.Errorf("%s=%q: want true or false", EnvRedisWaitAOF, v))
+		}
+		c.Durability.AOF = b
+	}
+	if v := os.Getenv(EnvRedisWaitTimeout); c.Durability.Timeout == 0 && v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			c.envErr = errors.Join(c.envErr, fmt.Errorf("%s=%q: want a positive duration such as 1s", EnvRedisWaitTimeout, v))
+		}
+		c.Durability.Timeout = d
+	}
 	if c.Engine.ExternalTaskTypes == nil {
 		for _, t := range strings.Split(os.Getenv(EnvExternalTypes), ",") {
 			if t = strings.TrimSpace(t); t != "" {
@@ -178,6 +222,9 @@ type Client struct {
 
 // Connect dials NATS and Redis and checks that both answer.
 func Connect(ctx context.Context, cfg Config) (*Client, error) {
+	if cfg.envErr != nil {
+		return nil, cfg.envErr
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
 	}
@@ -210,7 +257,19 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 		}
 		return nil, err
 	}
-	st := store.New(rdb, store.Config{Prefix: cfg.Prefix})
+	st := store.New(rdb, store.Config{Prefix: cfg.Prefix, Durability: cfg.Durability})
+	warning, err := st.CheckDurability(ctx)
+	if err != nil {
+		st.Close()
+		q.Close()
+		if own {
+			_ = rdb.Close()
+		}
+		return nil, err
+	}
+	if warning != "" {
+		cfg.Logger.Warn(warning)
+	}
 	return &Client{eng: engine.New(cfg.Engine, st, q, cfg.Logger), q: q, rdb: rdb, ownRedis: own, log: cfg.Logger}, nil
 }
 
