@@ -28,9 +28,11 @@ of the two. Rounds alternate engine and floor; the summary is the median.
 
 Without --nats and --redis it starts an embedded NATS server (file storage) and a redis-server
 on free ports; with them it measures those servers (it uses the key prefix bench:<time>: and a
-stream BENCH_FLOOR, which it deletes and recreates).`,
+stream BENCH_FLOOR, which it deletes and recreates). --nats-nodes 3 and --redis-nodes 3 start
+local clusters instead: 3 embedded NATS nodes with R3 streams, a 3-master Redis Cluster.`,
 		Example: `  baton bench
-  baton bench --instances 500 --rounds 5 --nats nats://nats:4222 --redis redis://redis:6379`,
+  baton bench --instances 500 --rounds 5 --nats nats://nats:4222 --redis redis://redis:6379
+  baton bench --nats-nodes 3 --redis-nodes 3`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cpuProfile != "" {
@@ -58,6 +60,9 @@ stream BENCH_FLOOR, which it deletes and recreates).`,
 	f.IntVar(&cfg.Rounds, "rounds", 5, "rounds of each measurement (the summary is the median)")
 	f.IntVar(&cfg.Concurrency, "concurrency", 64, "jobs one task type runs at once")
 	f.StringVar(&cfg.Only, "only", "", "measure only engine or floor (for profiling one side)")
+	f.IntVar(&cfg.NATSNodes, "nats-nodes", 1, "without --nats: start a NATS cluster of this many embedded nodes, with streams of as many replicas")
+	f.IntVar(&cfg.RedisNodes, "redis-nodes", 1, "without --redis: start a Redis Cluster of this many redis-server nodes (3 or more)")
+	f.IntVar(&cfg.Replicas, "replicas", 0, "stream replicas (default: --nats-nodes on a local cluster, else the streams' own)")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process (engine, floor and embedded NATS) to FILE")
 	return cmd
 }

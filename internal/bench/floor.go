@@ -41,7 +41,8 @@ func (f *floor) setup(ctx context.Context) (jetstream.Consumer, error) {
 	js := f.q.JetStream()
 	_ = js.DeleteStream(ctx, floorStream)
 	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: floorStream, Subjects: []string{floorSubject},
-		Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage, Duplicates: 2 * time.Minute}); err != nil {
+		Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage, Duplicates: 2 * time.Minute,
+		Replicas: max(f.q.Config().Replicas, 1)}); err != nil { // as many copies as Baton's streams
 		return nil, fmt.Errorf("floor stream: %w", err)
 	}
 	return js.CreateOrUpdateConsumer(ctx, floorStream, jetstream.ConsumerConfig{Durable: "floor",

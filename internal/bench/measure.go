@@ -94,18 +94,37 @@ func (m cpuMeter) read(ctx context.Context) (proc, rds time.Duration) {
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		proc = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
-	info, err := m.rdb.Info(ctx, "cpu").Result()
-	if err != nil {
-		return proc, 0
+	if cc, ok := m.rdb.(*redis.ClusterClient); ok {
+		// A cluster: the CPU of every master and replica.
+		var mu sync.Mutex
+		_ = cc.ForEachShard(ctx, func(ctx context.Context, c *redis.Client) error {
+			d := redisCPU(ctx, c)
+			mu.Lock()
+			rds += d
+			mu.Unlock()
+			return nil
+		})
+		return proc, rds
 	}
+	rds = redisCPU(ctx, m.rdb)
+	return proc, rds
+}
+
+// redisCPU is the CPU time one redis-server has used, from INFO cpu; 0 when it does not answer.
+func redisCPU(ctx context.Context, rdb redis.UniversalClient) time.Duration {
+	info, err := rdb.Info(ctx, "cpu").Result()
+	if err != nil {
+		return 0
+	}
+	var d time.Duration
 	for _, line := range strings.Split(info, "\n") {
 		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
 		if ok && (k == "used_cpu_sys" || k == "used_cpu_user") {
 			f, _ := strconv.ParseFloat(v, 64)
-			rds += time.Duration(f * float64(time.Second))
+			d += time.Duration(f * float64(time.Second))
 		}
 	}
-	return proc, rds
+	return d
 }
 
 // measure runs f and records the CPU both sides spent in it.

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -39,6 +41,15 @@ type Config struct {
 	// Only limits the measured rounds to "engine" or "floor", for profiling one side. Default
 	// both, and the report's ratio needs both.
 	Only string
+	// NATSNodes is the size of the local NATS cluster started when NATSURL is empty; with more
+	// than one, the streams get that many replicas. Default 1.
+	NATSNodes int
+	// RedisNodes is the size of the local Redis Cluster started when RedisURL is empty (3 or
+	// more; 1 starts a single redis-server). Default 1.
+	RedisNodes int
+	// Replicas is the streams' replica count. Default NATSNodes with a local cluster, else 0
+	// (existing streams keep theirs).
+	Replicas int
 }
 
 func (c *Config) defaults() {
@@ -63,6 +74,15 @@ func (c *Config) defaults() {
 	if c.Log == nil {
 		c.Log = zap.NewNop()
 	}
+	if c.NATSNodes <= 0 {
+		c.NATSNodes = 1
+	}
+	if c.RedisNodes <= 0 {
+		c.RedisNodes = 1
+	}
+	if c.Replicas <= 0 && c.NATSURL == "" && c.NATSNodes > 1 {
+		c.Replicas = c.NATSNodes
+	}
 }
 
 // Report is the median of the rounds.
@@ -83,12 +103,10 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	defer stop()
 
-	opts, err := redis.ParseURL(redisURL)
+	rdb, err := redisClient(redisURL, 4*cfg.Concurrency)
 	if err != nil {
 		return Report{}, err
 	}
-	opts.PoolSize = 4 * cfg.Concurrency
-	rdb := redis.NewClient(opts)
 	defer rdb.Close()
 	rt := &roundTrips{}
 	rdb.AddHook(rt)
@@ -96,7 +114,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 
 	obs := &observer{lat: &latencies{}}
 	c, err := baton.Connect(ctx, baton.Config{NATSURL: natsURL, Redis: rdb, Prefix: prefix, Logger: cfg.Log,
-		Engine: baton.EngineConfig{Observer: obs}})
+		Engine: baton.EngineConfig{Observer: obs}, Queue: baton.QueueConfig{Replicas: cfg.Replicas}})
 	if err != nil {
 		return Report{}, err
 	}
@@ -116,7 +134,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 
 	fmt.Fprintf(out, "baton bench: %d concurrent instances x %d async service tasks (%d instances a round), %d rounds, concurrency %d per task type\n",
 		cfg.Instances, cfg.Tasks, cfg.Total, cfg.Rounds, cfg.Concurrency)
-	fmt.Fprintf(out, "servers: NATS %s, Redis %s\n", baton.RedactURL(natsURL), baton.RedactURL(redisURL))
+	fmt.Fprintf(out, "servers: NATS %s (%s), Redis %s (%s)\n", baton.RedactURL(natsURL), natsShape(cfg), baton.RedactURL(redisURL), redisShape(rdb))
 	// Warm up both paths (connections, script cache, consumers) outside the measurement.
 	if _, err := engineRun(ctx, c, obs, rt, cfg.Instances, cfg.Instances, cfg.Tasks); err != nil {
 		return Report{}, fmt.Errorf("warm-up: %w", err)
@@ -184,7 +202,9 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microse
 
 func us(d time.Duration) string { return fmt.Sprintf("%.0fµs", float64(d.Nanoseconds())/1000) }
 
-// servers returns the URLs to measure, starting local servers when none are given.
+// servers returns the URLs to measure, starting local servers when none are given: a NATS
+// server or cluster of cfg.NATSNodes, and a redis-server or Redis Cluster of cfg.RedisNodes. A
+// Redis Cluster's URL is its comma-separated seed list.
 func servers(ctx context.Context, cfg Config) (natsURL, redisURL string, stop func(), err error) {
 	var stops []func()
 	stop = func() {
@@ -199,22 +219,84 @@ func servers(ctx context.Context, cfg Config) (natsURL, redisURL string, stop fu
 			return "", "", nil, err
 		}
 		stops = append(stops, func() { _ = os.RemoveAll(dir) })
-		n, err := localserver.StartNATS(localserver.NATSOptions{Port: -1, StoreDir: dir})
-		if err != nil {
-			stop()
-			return "", "", nil, err
+		if cfg.NATSNodes > 1 {
+			nc, err := localserver.StartNATSCluster(cfg.NATSNodes, dir)
+			if err != nil {
+				stop()
+				return "", "", nil, err
+			}
+			stops = append(stops, nc.Shutdown)
+			natsURL = nc.URL
+		} else {
+			n, err := localserver.StartNATS(localserver.NATSOptions{Port: -1, StoreDir: dir})
+			if err != nil {
+				stop()
+				return "", "", nil, err
+			}
+			stops = append(stops, n.Shutdown)
+			natsURL = n.URL
 		}
-		stops = append(stops, n.Shutdown)
-		natsURL = n.URL
 	}
 	if redisURL == "" {
-		r, err := localserver.StartRedis(ctx, localserver.RedisOptions{})
-		if err != nil {
-			stop()
-			return "", "", nil, err
+		if cfg.RedisNodes > 1 {
+			rc, err := localserver.StartRedisCluster(ctx, cfg.RedisNodes)
+			if err != nil {
+				stop()
+				return "", "", nil, err
+			}
+			stops = append(stops, rc.Stop)
+			redisURL = "redis://" + strings.Join(rc.Addrs, ",redis://")
+		} else {
+			r, err := localserver.StartRedis(ctx, localserver.RedisOptions{})
+			if err != nil {
+				stop()
+				return "", "", nil, err
+			}
+			stops = append(stops, r.Stop)
+			redisURL = r.URL
 		}
-		stops = append(stops, r.Stop)
-		redisURL = r.URL
 	}
 	return natsURL, redisURL, stop, nil
+}
+
+// redisClient is a client of one Redis, or of a Redis Cluster when url is a comma-separated
+// seed list, with poolSize connections per node.
+func redisClient(url string, poolSize int) (redis.UniversalClient, error) {
+	urls := strings.Split(url, ",")
+	if len(urls) == 1 {
+		opts, err := redis.ParseURL(url)
+		if err != nil {
+			return nil, fmt.Errorf("redis url: %w", err)
+		}
+		opts.PoolSize = poolSize
+		return redis.NewClient(opts), nil
+	}
+	var addrs []string
+	for _, u := range urls {
+		opts, err := redis.ParseURL(strings.TrimSpace(u))
+		if err != nil {
+			return nil, fmt.Errorf("redis url: %w", err)
+		}
+		addrs = append(addrs, opts.Addr)
+	}
+	return redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, PoolSize: poolSize}), nil
+}
+
+func natsShape(cfg Config) string {
+	if cfg.NATSURL != "" {
+		return fmt.Sprintf("streams R%d", max(cfg.Replicas, 1))
+	}
+	if cfg.NATSNodes > 1 {
+		return fmt.Sprintf("%d embedded nodes, streams R%d", cfg.NATSNodes, max(cfg.Replicas, 1))
+	}
+	return "embedded, streams R1"
+}
+
+func redisShape(rdb redis.UniversalClient) string {
+	if cc, ok := rdb.(*redis.ClusterClient); ok {
+		var n atomic.Int64 // ForEachMaster calls in parallel
+		_ = cc.ForEachMaster(context.Background(), func(context.Context, *redis.Client) error { n.Add(1); return nil })
+		return fmt.Sprintf("Redis Cluster of %d masters", n.Load())
+	}
+	return "one server"
 }
