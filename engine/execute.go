@@ -229,7 +229,7 @@ func (e *Engine) execute(ctx context.Context, l *Lease) (Result, error) {
 			// consumed (STALE), and the reconciler publishes the outbox once it is overdue.
 			e.log.Warn("step committed on the Redis master but not confirmed durable; its jobs wait for the reconciler",
 				zap.String("instance", j.Instance), zap.String("job", j.ID), zap.Error(err))
-			return Result{}, fmt.Errorf("commit of job %s: %w", j.ID, err)
+			return Result{}, err
 		default:
 			// STALE, or a transport error: the commit's reply may have been lost after it was
 			// applied. The step's job ids are deterministic, so the outbox tells.
@@ -283,6 +283,12 @@ func (e *Engine) encodeStep(r *runner, st *State) ([]store.NewJob, [][]byte, []b
 // unique per committed version, and another step may have committed that version). Those jobs
 // are published again (same Nats-Msg-Id, so JetStream drops copies).
 func (e *Engine) resolveUncertainCommit(ctx context.Context, j *job.Job, fence int64, jobs []*job.Job, envs [][]byte) (bool, error) {
+	// With Durability, what the outbox shows must be durable before it is acted on: a lost
+	// reply may have hidden a shortfall.
+	if err := e.store.WaitDurable(ctx); err != nil {
+		e.stats.NotDurable.Add(1)
+		return false, err
+	}
 	ids := make([]string, 0, len(jobs)+1)
 	ids = append(ids, j.ID)
 	for _, nj := range jobs {

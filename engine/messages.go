@@ -204,6 +204,12 @@ func (e *Engine) Correlate(ctx context.Context, req CorrelateRequest) (Correlate
 				res.Instances = append(res.Instances, done.InstanceID)
 			case errors.Is(err, ErrIncident) && req.All:
 				continue // a broadcast goes on to the others; that wait awaits an operator
+			case errors.Is(err, store.ErrNotDurable):
+				// Applied on the master, not confirmed durable: the message is spent all the
+				// same. Marked, its redelivery is a duplicate instead of a message for the
+				// next instance that waits.
+				_, _ = e.store.MarkCorrelated(context.WithoutCancel(ctx), req.Name, req.MessageID, max(ttl, DedupeWindow))
+				return res, err
 			case !errors.Is(err, ErrNotWaiting):
 				return res, err
 			}

@@ -156,28 +156,60 @@ func (q *Queue) EnsureStreams(ctx context.Context) error {
 	for _, sc := range streams {
 		sc.Storage = storage
 		sc.Replicas = max(q.cfg.Replicas, 1)
-		// An existing stream with these settings is left alone: updating a stream while
-		// consumers are created on it is needless work for the server (and races inside an
-		// embedded nats-server).
-		if s, err := q.js.Stream(ctx, sc.Name); err == nil {
-			have := s.CachedInfo().Config
-			if q.cfg.Replicas == 0 {
-				sc.Replicas = have.Replicas // not this process's setting: keep the stream's
-			}
-			if sameStream(have, sc) {
-				continue
-			}
-			if have.Replicas != sc.Replicas {
-				q.log.Info("changing a stream's replicas", zap.String("stream", sc.Name),
-					zap.Int("from", have.Replicas), zap.Int("to", sc.Replicas))
-			}
-		}
-		if _, err := q.js.CreateOrUpdateStream(ctx, sc); err != nil {
-			return fmt.Errorf("create stream %s: %w", sc.Name, err)
+		if err := q.ensureStream(ctx, sc); err != nil {
+			return err
 		}
 	}
 	q.ensured.Store(true)
 	return nil
+}
+
+// ensureStream creates the stream sc when it does not exist, and otherwise brings the settings
+// Baton owns to sc's, leaving the others (placement, limits an operator set) as they are, and
+// the replica count too unless this process sets it (Config.Replicas). Only a stream that
+// certainly does not exist is created: any other error of the lookup is returned, so that a
+// lookup failing during a leader election cannot turn into an update.
+func (q *Queue) ensureStream(ctx context.Context, sc jetstream.StreamConfig) error {
+	for attempt := 0; ; attempt++ {
+		s, err := q.js.Stream(ctx, sc.Name)
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			_, err = q.js.CreateStream(ctx, sc)
+			if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) && attempt == 0 {
+				continue // another process created it meanwhile: compare with that one
+			}
+			if err != nil {
+				return fmt.Errorf("create stream %s: %w", sc.Name, err)
+			}
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("look up stream %s: %w", sc.Name, err)
+		}
+		have := s.CachedInfo().Config
+		want := have
+		want.Subjects, want.Retention, want.Storage, want.MaxAge = sc.Subjects, sc.Retention, sc.Storage, sc.MaxAge
+		want.AllowMsgSchedules = sc.AllowMsgSchedules
+		if sc.Duplicates != 0 {
+			want.Duplicates = sc.Duplicates
+		}
+		if q.cfg.Replicas > 0 {
+			want.Replicas = sc.Replicas
+		}
+		// An existing stream with these settings is left alone: updating a stream while
+		// consumers are created on it is needless work for the server (and races inside an
+		// embedded nats-server).
+		if sameStream(have, want) {
+			return nil
+		}
+		if have.Replicas != want.Replicas {
+			q.log.Info("changing a stream's replicas", zap.String("stream", sc.Name),
+				zap.Int("from", have.Replicas), zap.Int("to", want.Replicas))
+		}
+		if _, err := q.js.UpdateStream(ctx, want); err != nil {
+			return fmt.Errorf("update stream %s: %w", sc.Name, err)
+		}
+		return nil
+	}
 }
 
 // sameStream reports whether the settings Baton sets are those of have.

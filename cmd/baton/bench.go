@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/batonhq/baton/internal/bench"
-	"github.com/batonhq/baton/pkg/baton"
 )
 
 func newBenchCommand(g *globals) *cobra.Command {
@@ -46,8 +45,8 @@ local clusters instead: 3 embedded NATS nodes with R3 streams, a 3-master Redis 
 				}
 				defer pprof.StopCPUProfile()
 			}
-			env := baton.ConfigFromEnv(baton.Config{NATSURL: g.natsURL, RedisURL: g.redisURL})
-			cfg.NATSURL, cfg.RedisURL = env.NATSURL, env.RedisURL
+			env := g.config(nil)
+			cfg.NATSURL, cfg.RedisURL, cfg.Durability = env.NATSURL, env.RedisURL, env.Durability
 			cfg.Out = cmd.OutOrStdout()
 			_, err := bench.Run(cmd.Context(), cfg)
 			return err

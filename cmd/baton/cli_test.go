@@ -610,3 +610,25 @@ func deployXML(t *testing.T, env *batontest.Env, name, doc string) string {
 	}
 	return file
 }
+
+// Not parallel: it sets environment variables.
+func TestADurabilityFlagGivenAsZeroWinsOverTheEnvironment(t *testing.T) {
+	env := batontest.New(t)
+	file := filepath.Join(t.TempDir(), "order.bpmn")
+	if err := os.WriteFile(file, order.BPMN, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The test's Redis has no replica: a deploy that waits for 5 fails as not durable.
+	t.Setenv("BATON_REDIS_WAIT_REPLICAS", "5")
+	t.Setenv("BATON_REDIS_WAIT_TIMEOUT", "100ms")
+	if out, err := run(t, env, "deploy", file); err == nil || !strings.Contains(err.Error(), "0 of 5 replicas") {
+		t.Fatalf("deploy with BATON_REDIS_WAIT_REPLICAS=5: %q %v; want it refused as not durable", out, err)
+	}
+	if out, err := run(t, env, "deploy", "--redis-wait-replicas", "0", file); err != nil {
+		t.Fatalf("deploy with --redis-wait-replicas 0: %q %v", out, err)
+	}
+	t.Setenv("BATON_REDIS_WAIT_TIMEOUT", "soon")
+	if _, err := run(t, env, "instances"); err == nil || !strings.Contains(err.Error(), `BATON_REDIS_WAIT_TIMEOUT="soon"`) {
+		t.Fatalf("instances with BATON_REDIS_WAIT_TIMEOUT=soon: %v; want the variable named", err)
+	}
+}

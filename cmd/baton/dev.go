@@ -150,6 +150,9 @@ func runDev(cmd *cobra.Command, g *globals, f devFlags) error {
 	// The embedded NATS asks for no credentials or TLS, whatever the environment says.
 	cfg.Queue.User, cfg.Queue.Password, cfg.Queue.Token, cfg.Queue.NKeySeedFile, cfg.Queue.CredsFile = "", "", "", "", ""
 	cfg.Queue.TLS = baton.TLSFiles{}
+	// Nor do production's durability settings apply: the embedded NATS is one node, and the
+	// embedded Redis has no replica (miniredis knows no WAIT).
+	cfg.Queue.Replicas, cfg.Durability = 0, baton.Durability{}
 	c, err := baton.Connect(ctx, cfg)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
@@ -28,6 +29,8 @@ type globals struct {
 	otlp       string
 	api, token string
 	configFile string
+	// flags are the global flags, to tell a flag given as its zero value from one not given.
+	flags *pflag.FlagSet
 	// Credentials and TLS of NATS and Redis.
 	nats  natsAuth
 	redis redisAuth
@@ -61,6 +64,7 @@ and it wins over the environment.`,
 		SilenceErrors: true,
 	}
 	pf := root.PersistentFlags()
+	g.flags = pf
 	pf.StringVar(&g.natsURL, "nats", "", "NATS URL or comma-separated seed list (env BATON_NATS_URL; default nats://127.0.0.1:4222)")
 	pf.StringVar(&g.redisURL, "redis", "", "Redis URL, redis:// or rediss:// (env BATON_REDIS_URL; default redis://127.0.0.1:6379)")
 	pf.StringVar(&g.prefix, "prefix", "", "Redis key prefix (env BATON_PREFIX; default baton:)")
@@ -127,7 +131,19 @@ func (g *globals) logger() (*zap.Logger, error) {
 func (g *globals) config(log *zap.Logger) baton.Config {
 	cfg := baton.Config{NATSURL: g.natsURL, RedisURL: g.redisURL, Prefix: g.prefix, Logger: log}
 	g.apply(&cfg)
-	return baton.ConfigFromEnv(cfg)
+	cfg = baton.ConfigFromEnv(cfg)
+	// The environment fills only zero fields: a flag given as 0 or false wins over it here.
+	for name, set := range map[string]func(){
+		"redis-cluster":       func() { cfg.RedisCluster = g.redis.cluster },
+		"redis-wait-replicas": func() { cfg.Durability.Replicas = g.redis.wait.Replicas },
+		"redis-wait-aof":      func() { cfg.Durability.AOF = g.redis.wait.AOF },
+		"redis-wait-timeout":  func() { cfg.Durability.Timeout = g.redis.wait.Timeout },
+	} {
+		if g.flags != nil && g.flags.Changed(name) {
+			set()
+		}
+	}
+	return cfg
 }
 
 // apply sets the external task types and the credential and TLS settings of the flags on cfg.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"go.uber.org/zap"
 
 	"github.com/batonhq/baton/api"
@@ -27,12 +28,15 @@ type runtimeFlags struct {
 	httpAddr     string
 	retainEnded  time.Duration
 	retainArch   time.Duration
+	// flags are the command's flags, to tell --replicas 0 from no --replicas.
+	flags *pflag.FlagSet
 }
 
 // register adds the flags; httpAddr is the default listen address of the HTTP server, and api
 // says whether it serves the /v1 API (guarded by the global --api-token).
 func (r *runtimeFlags) register(cmd *cobra.Command, httpAddr string, api bool) {
 	f := cmd.Flags()
+	r.flags = f
 	what := "/healthz, /readyz and /metrics"
 	if api {
 		f.DurationVar(&r.retainEnded, "retain-ended", 24*time.Hour, "how long an ended instance keeps its hot keys before it is archived (negative: for ever)")
@@ -54,8 +58,8 @@ func (r *runtimeFlags) apply(cfg *baton.Config) {
 	cfg.Engine.OverdueAfter = r.overdueAfter
 	cfg.Engine.MaxAttempts = r.maxAttempts
 	cfg.Queue.AckWait = r.ackWait
-	if r.replicas != 0 {
-		cfg.Queue.Replicas = r.replicas
+	if r.replicas != 0 || r.flags != nil && r.flags.Changed("replicas") {
+		cfg.Queue.Replicas = r.replicas // given as 0, it wins over BATON_NATS_REPLICAS
 	}
 }
 

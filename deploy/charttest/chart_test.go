@@ -264,7 +264,7 @@ func TestConsumerNames(t *testing.T) {
 	}
 	slices.Sort(types)
 	doc, err := yaml.Marshal(map[string]any{"workerPools": []any{map[string]any{
-		"name": "names", "taskTypes": types, "keda": map[string]any{"enabled": true},
+		"name": "names", "args": []string{"worker"}, "taskTypes": types, "keda": map[string]any{"enabled": true},
 	}}})
 	if err != nil {
 		t.Fatal(err)
@@ -293,6 +293,7 @@ workerPoolDefaults:
     maxReplicaCount: 3
 workerPools:
   - name: a
+    args: [worker]
     taskTypes: [a]
     keda:
       enabled: true
@@ -346,13 +347,14 @@ func TestInvalidValues(t *testing.T) {
 		{"cluster without seeds", "redis: {mode: cluster}", "redis.cluster.urls"},
 		{"no NATS", `nats: {url: ""}`, "nats.url is required"},
 		{"server grace", "server: {shutdownGraceSeconds: 30, terminationGracePeriodSeconds: 35}", "must exceed shutdownGraceSeconds 30"},
-		{"pool grace", "workerPools: [{name: a, terminationGracePeriodSeconds: 20}]", "must exceed shutdownGraceSeconds 30"},
+		{"pool grace", "workerPools: [{name: a, args: [worker], terminationGracePeriodSeconds: 20}]", "must exceed shutdownGraceSeconds 30"},
 		{"KEDA without task types", "workerPools: [{name: a, keda: {enabled: true}}]", "keda needs taskTypes"},
 		{"pool name", "workerPools: [{name: Order_1}]", "want a DNS label"},
-		{"two pools of one name", "workerPools: [{name: a}, {name: a}]", `two pools are named "a"`},
+		{"two pools of one name", "workerPools: [{name: a, args: [worker]}, {name: a, args: [worker]}]", `two pools are named "a"`},
 		{"misspelt pool key", "workerPools: [{name: a, tasktypes: [x]}]", `unknown key "tasktypes"`},
 		{"misspelt nested pool key", "workerPools: [{name: a, keda: {enable: true}}]", "unknown key keda.enable"},
-		{"HPA without a CPU request", "workerPools: [{name: a, hpa: {enabled: true}, container: {resources: {requests: {memory: 64Mi}}}}]", "needs container.resources.requests.cpu"},
+		{"HPA without a CPU request", "workerPools: [{name: a, args: [worker], hpa: {enabled: true}, container: {resources: {requests: {memory: 64Mi}}}}]", "needs container.resources.requests.cpu"},
+		{"baton image without worker", "workerPools: [{name: a, taskTypes: [x]}]", `runs the baton image: give args: [worker`},
 		{"ServiceMonitor without Service", "server: {service: {enabled: false}, serviceMonitor: {enabled: true}}", "needs server.service.enabled"},
 	}
 	for _, tc := range cases {

@@ -18,8 +18,10 @@ type batcher struct {
 	reqs chan *call
 	max  int
 	dur  Durability
-	stop chan struct{}
-	once sync.Once
+	// barrier is the key written before each durability wait.
+	barrier string
+	stop    chan struct{}
+	once    sync.Once
 }
 
 // call is one script invocation, with the commands to send right after it.
@@ -36,8 +38,8 @@ type call struct {
 	done chan struct{}
 }
 
-func newBatcher(rdb redis.UniversalClient, due string, flushers, max int, dur Durability) *batcher {
-	b := &batcher{rdb: rdb, due: due, reqs: make(chan *call, 4*max), max: max, dur: dur, stop: make(chan struct{})}
+func newBatcher(rdb redis.UniversalClient, due string, flushers, max int, dur Durability, barrier string) *batcher {
+	b := &batcher{rdb: rdb, due: due, reqs: make(chan *call, 4*max), max: max, dur: dur, barrier: barrier, stop: make(chan struct{})}
 	for i := 0; i < flushers; i++ {
 		go b.loop()
 	}
@@ -116,7 +118,7 @@ func (b *batcher) flush(batch []*call) {
 			wait = wait || c.wait
 		}
 		if wait {
-			check = queueWait(ctx, p, b.dur)
+			check = queueWait(ctx, p, b.dur, b.barrier)
 		}
 		return nil
 	})
@@ -147,7 +149,7 @@ func (b *batcher) resend(c *call) {
 			c.zadd = p.ZAdd(c.ctx, b.due, c.due...)
 		}
 		if c.wait {
-			check = queueWait(c.ctx, p, b.dur)
+			check = queueWait(c.ctx, p, b.dur, b.barrier)
 		}
 		return nil
 	})

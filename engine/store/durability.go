@@ -75,10 +75,15 @@ var leaseOnly = map[*redis.Script]bool{claimScript: true, renewScript: true, rel
 // waits reports whether a call of sc must wait for durability.
 func (s *Store) waits(sc *redis.Script) bool { return s.dur.Enabled() && !leaseOnly[sc] }
 
-// queueWait adds the wait command to a pipeline after the writes it must cover (WAIT counts the
-// writes of its own connection, which a pipeline shares) and returns the check of its reply.
-func queueWait(ctx context.Context, p redis.Pipeliner, d Durability) func() error {
+// queueWait adds the wait command to a pipeline after the writes it must cover, and returns the
+// check of its reply. WAIT and WAITAOF wait for the connection's last replicated write; a
+// pipeline shares one connection, but a call whose script wrote nothing (a retried commit that
+// answers DONE) would leave that write older than what the reply reports. So a write to the
+// barrier key goes first: the replication stream is ordered, and a replica that has the barrier
+// has every write the master made before it.
+func queueWait(ctx context.Context, p redis.Pipeliner, d Durability, barrier string) func() error {
 	ms := d.timeout().Milliseconds()
+	p.Incr(ctx, barrier)
 	if d.AOF {
 		cmd := p.Do(ctx, "WAITAOF", 1, d.Replicas, ms)
 		return func() error {
@@ -109,34 +114,33 @@ func queueWait(ctx context.Context, p redis.Pipeliner, d Durability) func() erro
 	}
 }
 
-// runDurable runs sc on its own round trip, followed by the durability wait when one is set.
-func (s *Store) runDurable(ctx context.Context, sc *redis.Script, keys []string, args ...any) *redis.Cmd {
+// barrierKey is the key queueWait writes before each wait.
+func (s *Store) barrierKey() string { return s.prefix + "durable" }
+
+// WaitDurable waits until every write this store's Redis applied so far is as durable as
+// Durability asks (a barrier write, then WAIT or WAITAOF). It returns nil at once without
+// Durability, and an error wrapping ErrNotDurable on a shortfall.
+func (s *Store) WaitDurable(ctx context.Context) error {
 	if !s.dur.Enabled() {
-		return sc.Run(ctx, s.rdb, keys, args...)
+		return nil
 	}
-	send := func(sha bool) (*redis.Cmd, error) {
-		var cmd *redis.Cmd
-		var check func() error
-		_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			if sha {
-				cmd = sc.EvalSha(ctx, p, keys, args...)
-			} else {
-				cmd = sc.Eval(ctx, p, keys, args...)
-			}
-			check = queueWait(ctx, p, s.dur)
-			return nil
-		})
-		if cmd.Err() != nil {
-			return cmd, nil
-		}
-		return cmd, check()
+	var check func() error
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		check = queueWait(ctx, p, s.dur, s.barrierKey())
+		return nil
+	})
+	if err != nil && check == nil {
+		return fmt.Errorf("%w: %v", ErrNotDurable, err)
 	}
-	cmd, werr := send(true)
-	if redis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
-		cmd, werr = send(false)
-	}
-	if werr != nil {
-		cmd.SetErr(werr)
+	return check()
+}
+
+// runDurable runs sc on its own round trip, followed by the durability wait when one is set; a
+// shortfall is the command's error.
+func (s *Store) runDurable(ctx context.Context, sc *redis.Script, keys []string, args ...any) *redis.Cmd {
+	cmd, _, err := s.direct(ctx, sc, keys, args, nil, s.dur.Enabled())
+	if err != nil && cmd.Err() == nil {
+		cmd.SetErr(err)
 	}
 	return cmd
 }
@@ -153,15 +157,29 @@ func (s *Store) CheckDurability(ctx context.Context) (warning string, err error)
 		return "", errors.New("waiting for Redis replicas or AOF fsyncs (--redis-wait-replicas, --redis-wait-aof) is not supported on a Redis Cluster: " +
 			"WAIT counts one connection's writes, and a cluster spreads them over several masters; see docs/durability.md")
 	}
+	if d.Timeout < 0 || d.Timeout > 0 && d.Timeout < time.Millisecond {
+		return "", fmt.Errorf("--redis-wait-timeout %s: want at least 1ms (WAIT takes milliseconds, and 0 would wait for ever)", d.Timeout)
+	}
+	if c, ok := s.rdb.(*redis.Client); ok {
+		// The wait's reply must come before the client gives up reading: a read timeout would
+		// make a shortfall look like a lost reply.
+		if rt := c.Options().ReadTimeout; rt > 0 && d.timeout()+500*time.Millisecond > rt {
+			return "", fmt.Errorf("--redis-wait-timeout %s: want it at least 500ms shorter than the Redis client's read timeout (%s)", d.timeout(), rt)
+		}
+	}
 	if d.AOF {
-		info, err := s.rdb.Info(ctx, "server", "persistence").Result()
+		server, err := s.rdb.Info(ctx, "server").Result()
 		if err != nil {
 			return "", fmt.Errorf("redis INFO: %w", err)
 		}
-		if v := infoField(info, "redis_version"); !versionAtLeast(v, 7, 2) {
+		if v := infoField(server, "redis_version"); !versionAtLeast(v, 7, 2) {
 			return "", fmt.Errorf("--redis-wait-aof needs WAITAOF, Redis 7.2 or later; this server is Redis %s", v)
 		}
-		if infoField(info, "aof_enabled") != "1" {
+		persistence, err := s.rdb.Info(ctx, "persistence").Result()
+		if err != nil {
+			return "", fmt.Errorf("redis INFO: %w", err)
+		}
+		if infoField(persistence, "aof_enabled") != "1" {
 			return "", errors.New("--redis-wait-aof needs the append-only file: this Redis runs with appendonly no (set appendonly yes)")
 		}
 	}

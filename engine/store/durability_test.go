@@ -41,7 +41,7 @@ func TestACommitThatWaitsForAReplicaIsOnTheReplicaWhenItReturns(t *testing.T) {
 			ctx := context.Background()
 			_, _, mc, rc := replicated(t)
 			s := store.New(mc, store.Config{Prefix: "d:", NoAutoPipeline: noAuto,
-				Durability: store.Durability{Replicas: 1, Timeout: 5 * time.Second}})
+				Durability: store.Durability{Replicas: 1, Timeout: 2 * time.Second}})
 			t.Cleanup(s.Close)
 			if w, err := s.CheckDurability(ctx); err != nil || w != "" {
 				t.Fatalf("check: %q %v", w, err)
@@ -90,7 +90,7 @@ func TestACommitWithoutItsReplicaIsAppliedButReportedNotDurable(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	_, replica, mc, _ := replicated(t)
-	s := store.New(mc, store.Config{Prefix: "d:", Durability: store.Durability{Replicas: 1, Timeout: time.Second}})
+	s := store.New(mc, store.Config{Prefix: "d:", Durability: store.Durability{Replicas: 1, Timeout: 2 * time.Second}})
 	t.Cleanup(s.Close)
 	if _, err := s.Create(ctx, store.NewInstance{ID: "i1", State: []byte("s1"), Status: "running", DefinitionID: "p:1",
 		ProcessKey: "p", Created: time.Now(), Jobs: []store.NewJob{{ID: "i1:1:0", Envelope: []byte("e0"), CheckAt: time.Now()}}}); err != nil {
@@ -109,10 +109,10 @@ func TestACommitWithoutItsReplicaIsAppliedButReportedNotDurable(t *testing.T) {
 	if !errors.Is(err, store.ErrNotDurable) || !errors.As(err, &de) || de.Replicas != 0 || de.Want.Replicas != 1 {
 		t.Fatalf("commit without the replica: %v; want a DurabilityError with 0 of 1 replicas", err)
 	}
-	if waited := time.Since(start); waited < 900*time.Millisecond {
-		t.Errorf("the commit returned after %s; want it to wait its 1s for the replica", waited)
+	if waited := time.Since(start); waited < 1900*time.Millisecond {
+		t.Errorf("the commit returned after %s; want it to wait its 2s for the replica", waited)
 	}
-	if !strings.Contains(err.Error(), "0 of 1 replicas") {
+	if !strings.Contains(err.Error(), "0 of 1 replicas acknowledged it within 2s") {
 		t.Errorf("error %q does not say how far the write got", err)
 	}
 	// Applied on the master all the same: the job is consumed.
@@ -150,6 +150,29 @@ func TestDurabilityTheServerCannotGiveIsRefusedAtTheStart(t *testing.T) {
 	// Redis 7.2 or later: appendonly is off on the test server, which WAITAOF needs.
 	if err == nil || !strings.Contains(err.Error(), "appendonly") {
 		t.Fatalf("WAITAOF with appendonly no: %v; want an error naming appendonly", err)
+	}
+}
+
+func TestAWaitTimeoutTheClientCannotReadIsRefused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, _, mc, _ := replicated(t)
+	for _, tc := range []struct {
+		timeout time.Duration
+		want    string
+	}{
+		// A reply that comes after the read timeout would look like a lost one: the commit
+		// would count as applied and be published.
+		{mc.Options().ReadTimeout, "shorter than the Redis client's read timeout"},
+		{500 * time.Microsecond, "want at least 1ms"},
+		{-time.Second, "want at least 1ms"},
+	} {
+		s := store.New(mc, store.Config{Prefix: "d:", Durability: store.Durability{Replicas: 1, Timeout: tc.timeout}})
+		_, err := s.CheckDurability(ctx)
+		s.Close()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("timeout %s: %v; want an error saying %q", tc.timeout, err, tc.want)
+		}
 	}
 }
 

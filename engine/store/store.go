@@ -63,7 +63,7 @@ func New(rdb redis.UniversalClient, cfg Config) *Store {
 		if cfg.MaxPipeline <= 0 {
 			cfg.MaxPipeline = 64
 		}
-		s.batch = newBatcher(rdb, s.due, cfg.PipelineFlushers, cfg.MaxPipeline, cfg.Durability)
+		s.batch = newBatcher(rdb, s.due, cfg.PipelineFlushers, cfg.MaxPipeline, cfg.Durability, p+"durable")
 	}
 	return s
 }
@@ -188,7 +188,7 @@ func (s *Store) direct(ctx context.Context, sc *redis.Script, keys []string, arg
 				z = p.ZAdd(ctx, s.due, due...)
 			}
 			if wait {
-				check = queueWait(ctx, p, s.dur)
+				check = queueWait(ctx, p, s.dur, s.barrierKey())
 			}
 			return nil
 		})

@@ -50,6 +50,9 @@ type Config struct {
 	// Replicas is the streams' replica count. Default NATSNodes with a local cluster, else 0
 	// (existing streams keep theirs).
 	Replicas int
+	// Durability makes the engine's commits wait for Redis replicas or AOF fsyncs, as
+	// --redis-wait-* ask. Default: no waiting.
+	Durability baton.Durability
 }
 
 func (c *Config) defaults() {
@@ -114,7 +117,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 
 	obs := &observer{lat: &latencies{}}
 	c, err := baton.Connect(ctx, baton.Config{NATSURL: natsURL, Redis: rdb, Prefix: prefix, Logger: cfg.Log,
-		Engine: baton.EngineConfig{Observer: obs}, Queue: baton.QueueConfig{Replicas: cfg.Replicas}})
+		Engine: baton.EngineConfig{Observer: obs}, Queue: baton.QueueConfig{Replicas: cfg.Replicas}, Durability: cfg.Durability})
 	if err != nil {
 		return Report{}, err
 	}

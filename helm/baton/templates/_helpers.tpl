@@ -325,6 +325,14 @@ plus the 5 s that open HTTP requests get after it. dict: what, grace, value.
 {{- if and $p.keda.enabled (not $p.taskTypes) -}}
 {{- fail (printf "workerPools %q: keda needs taskTypes, whose consumers it scales on" $name) -}}
 {{- end -}}
+{{- /* The baton image's entrypoint is the baton command: a pool of it must say worker first, or
+     it would run `baton --types=...` and exit at once, for ever. */ -}}
+{{- $image := $p.container.image | default dict -}}
+{{- $first := "" -}}
+{{- if $p.args }}{{ $first = index $p.args 0 | toString }}{{ end -}}
+{{- if and (not $image.repository) (not $p.command) (ne $first "worker") -}}
+{{- fail (printf "workerPools %q runs the baton image: give args: [worker, --examples, ...], or container.image of your worker program" $name) -}}
+{{- end -}}
 {{- $pools = append $pools $p -}}
 {{- end -}}
 {{- toYaml (dict "pools" $pools) -}}
