@@ -25,8 +25,9 @@ type Config struct {
 	// Name is the connection name shown by the NATS server. Default "baton".
 	Name string
 	// Replicas is the streams' replica count: 3 on a 3-node cluster (R3 keeps every message
-	// through the loss of one node). Default 0: a new stream gets 1 and an existing stream keeps
-	// its count, so only the process that owns the setting (baton server --replicas) changes it.
+	// through the loss of one node). Default 0: a new stream gets 3 when the JetStream cluster
+	// can place them and 1 otherwise (a single server), and an existing stream keeps its count,
+	// so only a process that sets it (baton server --replicas) changes it.
 	Replicas int
 	// MemoryStorage keeps streams in memory instead of on disk. Default false (file storage).
 	MemoryStorage bool
@@ -173,7 +174,7 @@ func (q *Queue) ensureStream(ctx context.Context, sc jetstream.StreamConfig) err
 	for attempt := 0; ; attempt++ {
 		s, err := q.js.Stream(ctx, sc.Name)
 		if errors.Is(err, jetstream.ErrStreamNotFound) {
-			_, err = q.js.CreateStream(ctx, sc)
+			_, err = q.createStream(ctx, sc)
 			if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) && attempt == 0 {
 				continue // another process created it meanwhile: compare with that one
 			}
@@ -211,6 +212,35 @@ func (q *Queue) ensureStream(ctx context.Context, sc jetstream.StreamConfig) err
 		return nil
 	}
 }
+
+// autoReplicas is the replica count a new stream gets when Config.Replicas is 0.
+const autoReplicas = 3
+
+// createStream creates sc. Without Config.Replicas it asks for autoReplicas and falls back to
+// one replica when the server is not clustered or the cluster cannot place that many.
+func (q *Queue) createStream(ctx context.Context, sc jetstream.StreamConfig) (jetstream.Stream, error) {
+	if q.cfg.Replicas > 0 {
+		return q.js.CreateStream(ctx, sc)
+	}
+	sc.Replicas = autoReplicas
+	s, err := q.js.CreateStream(ctx, sc)
+	var apiErr *jetstream.APIError
+	if err != nil && errors.As(err, &apiErr) && slices.Contains(cannotPlace, apiErr.ErrorCode) {
+		if apiErr.ErrorCode != errCodeNotClustered {
+			q.log.Warn("the JetStream cluster cannot place a stream's replicas; creating it with one (set --replicas to insist)",
+				zap.String("stream", sc.Name), zap.Int("replicas", autoReplicas), zap.Error(err))
+		}
+		sc.Replicas = 1
+		return q.js.CreateStream(ctx, sc)
+	}
+	return s, err
+}
+
+// JetStream's answers to a replica count it cannot place: replicas > 1 on a server that is
+// not clustered, no suitable peers, insufficient resources.
+const errCodeNotClustered jetstream.ErrorCode = 10074
+
+var cannotPlace = []jetstream.ErrorCode{errCodeNotClustered, 10005, 10023}
 
 // sameStream reports whether the settings Baton sets are those of have.
 func sameStream(have, want jetstream.StreamConfig) bool {

@@ -24,7 +24,7 @@ func TestTheOrderExampleOnR3StreamsSurvivesTheLossOfANATSNodeExactlyOnce(t *test
 	env := batontest.New(t)
 	cfg := env.Config()
 	cfg.NATSURL = nc.URL // the seed list of all three nodes
-	cfg.Queue.Replicas = 3
+	// No replica count: on a 3-node cluster the streams get R3 by themselves.
 	c := env.Client(cfg)
 	if _, err := c.DeployBytes(ctx, "order.bpmn", order.BPMN); err != nil {
 		t.Fatal(err)
@@ -34,8 +34,8 @@ func TestTheOrderExampleOnR3StreamsSurvivesTheLossOfANATSNodeExactlyOnce(t *test
 		t.Fatal(err)
 	}
 	batontest.RunWorker(t, c, baton.WorkerConfig{ServeEngineType: true, Reconciler: true})
-	// A second worker that does not set the replica count (an SDK worker's default) runs too:
-	// it must leave the streams at 3.
+	// A second worker that does not set the replica count either runs too: it must leave the
+	// streams at 3.
 	wcfg := env.Config()
 	wcfg.NATSURL = nc.URL
 	w := env.Client(wcfg)

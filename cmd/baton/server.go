@@ -50,7 +50,7 @@ func (r *runtimeFlags) register(cmd *cobra.Command, httpAddr string, api bool) {
 	f.DurationVar(&r.grace, "shutdown-grace", 30*time.Second, "on SIGTERM, how long in-flight jobs may finish before they are released")
 	f.DurationVar(&r.overdueAfter, "overdue-after", time.Minute, "how long a committed job may wait unconsumed before the reconciler republishes it")
 	f.IntVar(&r.maxAttempts, "max-attempts", 3, "attempts of a failing job before it raises an incident")
-	f.IntVar(&r.replicas, "replicas", 0, "JetStream stream replicas: 3 on a 3-node NATS cluster; 0 keeps existing streams' count and creates new ones with 1 (env BATON_NATS_REPLICAS)")
+	f.IntVar(&r.replicas, "replicas", 0, "JetStream stream replicas: 3 on a 3-node NATS cluster; 0 keeps existing streams' count and creates new ones with 3 on a cluster that can place them, else 1 (env BATON_NATS_REPLICAS)")
 }
 
 func (r *runtimeFlags) apply(cfg *baton.Config) {
