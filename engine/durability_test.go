@@ -8,22 +8,13 @@ import (
 
 	"github.com/batonhq/baton/engine/store"
 	"github.com/batonhq/baton/pkg/baton"
-	"github.com/batonhq/baton/pkg/localserver"
+	"github.com/batonhq/baton/pkg/batontest"
 )
 
 func TestAMessageWhoseCorrelationIsNotDurableIsSpentAndNotDeliveredAgain(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	master, err := localserver.StartRedis(ctx, localserver.RedisOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(master.Stop)
-	replica, err := localserver.StartRedisReplica(ctx, master)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(replica.Stop)
+	master, replica := batontest.RedisWithReplica(t)
 	_, c := deployed(t, paymentModel, func(cfg *baton.Config) {
 		cfg.RedisURL = master.URL
 		cfg.Durability = baton.Durability{Replicas: 1, Timeout: 2 * time.Second}

@@ -9,22 +9,12 @@ import (
 	"github.com/batonhq/baton/engine"
 	"github.com/batonhq/baton/pkg/baton"
 	"github.com/batonhq/baton/pkg/batontest"
-	"github.com/batonhq/baton/pkg/localserver"
 )
 
 func TestCommitsWithoutTheirReplicaAreNotAckedAndEveryDelegateStillRunsOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	master, err := localserver.StartRedis(ctx, localserver.RedisOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(master.Stop)
-	replica, err := localserver.StartRedisReplica(ctx, master)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(replica.Stop)
+	master, replica := batontest.RedisWithReplica(t)
 	env := batontest.New(t)
 	cfg := env.Config()
 	cfg.RedisURL = master.URL

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/batonhq/baton/engine/store"
+	"github.com/batonhq/baton/pkg/batontest"
 	"github.com/batonhq/baton/pkg/localserver"
 )
 
@@ -17,17 +18,7 @@ import (
 // one linked replica, and a client of each.
 func replicated(t *testing.T) (master, replica *localserver.Redis, mc, rc *redis.Client) {
 	t.Helper()
-	ctx := context.Background()
-	master, err := localserver.StartRedis(ctx, localserver.RedisOptions{})
-	if err != nil {
-		t.Fatalf("redis master: %v", err)
-	}
-	t.Cleanup(master.Stop)
-	replica, err = localserver.StartRedisReplica(ctx, master)
-	if err != nil {
-		t.Fatalf("redis replica: %v", err)
-	}
-	t.Cleanup(replica.Stop)
+	master, replica = batontest.RedisWithReplica(t)
 	mc, rc = master.Client(), replica.Client()
 	t.Cleanup(func() { _ = mc.Close(); _ = rc.Close() })
 	return master, replica, mc, rc
@@ -127,13 +118,7 @@ func TestACommitWithoutItsReplicaIsAppliedButReportedNotDurable(t *testing.T) {
 func TestDurabilityTheServerCannotGiveIsRefusedAtTheStart(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	m, err := localserver.StartRedis(ctx, localserver.RedisOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Stop)
-	mc := m.Client()
-	t.Cleanup(func() { _ = mc.Close() })
+	mc := batontest.New(t).Redis() // the shared test Redis: appendonly no
 	info, err := mc.Info(ctx, "server").Result()
 	if err != nil {
 		t.Fatal(err)

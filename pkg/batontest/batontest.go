@@ -161,3 +161,21 @@ func RunWorker(t testing.TB, c *baton.Client, cfg baton.WorkerConfig) {
 		}
 	})
 }
+
+// RedisWithReplica starts a redis-server of the test's own with one linked replica (not the
+// shared Redis), for tests that take the replica away; both are stopped when t ends.
+func RedisWithReplica(t testing.TB) (master, replica *localserver.Redis) {
+	t.Helper()
+	ctx := context.Background()
+	master, err := localserver.StartRedis(ctx, localserver.RedisOptions{})
+	if err != nil {
+		t.Fatalf("redis master: %v", err)
+	}
+	t.Cleanup(master.Stop)
+	replica, err = localserver.StartRedisReplica(ctx, master)
+	if err != nil {
+		t.Fatalf("redis replica: %v", err)
+	}
+	t.Cleanup(replica.Stop)
+	return master, replica
+}
