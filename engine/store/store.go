@@ -63,7 +63,7 @@ func New(rdb redis.UniversalClient, cfg Config) *Store {
 		if cfg.MaxPipeline <= 0 {
 			cfg.MaxPipeline = 64
 		}
-		s.batch = newBatcher(rdb, s.due, cfg.PipelineFlushers, cfg.MaxPipeline, cfg.Durability, p+"durable")
+		s.batch = newBatcher(rdb, s.due, cfg.PipelineFlushers, cfg.MaxPipeline, cfg.Durability, s.barrierKey())
 	}
 	return s
 }
